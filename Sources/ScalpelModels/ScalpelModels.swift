@@ -1,0 +1,1 @@
+// ScalpelModels module.

@@ -1,0 +1,1 @@
+// ScalpelTerm module.

@@ -1,0 +1,16 @@
+import ArgumentParser
+
+/// The `scalpel` command: the workbench, the engine and the tools around them.
+@main
+struct Scalpel: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scalpel",
+        abstract: "Compress multimodal LLMs: score layers, prune, heal with LoRA, quantize, export.",
+        version: ScalpelVersion.string,
+        subcommands: [Doctor.self, Bench.self]
+    )
+}
+
+enum ScalpelVersion {
+    static let string = "0.1.0"
+}
