@@ -28,11 +28,13 @@ let package = Package(
             linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]
         ),
         .systemLibrary(name: "CNcursesW"),
+        .systemLibrary(name: "CImageCodecs"),
+        .target(name: "CImageDecode", dependencies: ["CImageCodecs"]),
         .target(
             name: "ScalpelTensor",
             dependencies: ["CBLAS", .product(name: "RealModule", package: "swift-numerics")]
         ),
-        .target(name: "ScalpelFormats", dependencies: ["ScalpelTensor"]),
+        .target(name: "ScalpelFormats", dependencies: ["ScalpelTensor", "CImageDecode"]),
         .target(name: "ScalpelModels", dependencies: ["ScalpelTensor", "ScalpelFormats"]),
         .target(name: "ScalpelEngine", dependencies: ["ScalpelTensor", "ScalpelFormats", "ScalpelModels"]),
         .target(name: "ScalpelTerm"),
