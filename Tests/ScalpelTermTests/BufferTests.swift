@@ -1,0 +1,4 @@
+import Testing
+@testable import ScalpelTerm
+
+@Suite struct BufferTests {}
