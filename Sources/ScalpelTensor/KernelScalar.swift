@@ -3,7 +3,7 @@ import RealModule
 /// The element types kernels are written over: `Float` for real work, `Double` for the
 /// finite-difference gradient checks that prove each backward pass. Kernels are generic and
 /// specialised, so the Float path pays nothing for the Double one.
-public protocol KernelScalar: Real, BinaryFloatingPoint, SIMDScalar, Sendable
+public protocol KernelScalar: Real, BinaryFloatingPoint, SIMDScalar, Codable, Sendable
 where Self.RawSignificand: FixedWidthInteger {
     /// Row-major GEMM through BLAS: `c = alpha·op(a)·op(b) + beta·c`, op(a) m×k, op(b) k×n.
     static func gemm(

@@ -1,0 +1,142 @@
+import RealModule
+
+// Elementwise activations over `count` contiguous values. Forward kernels may run in place
+// (`out == x`); backward kernels accumulate `dX += f'(x) ⊙ dOut` from the saved input `x`.
+
+/// SiLU (swish): `x · σ(x)`, `σ(x) = 1 / (1 + e^(−x))`.
+public enum SiLU {
+    @inlinable
+    public static func forward<T: KernelScalar>(out: UnsafeMutablePointer<T>, x: UnsafePointer<T>, count: Int) {
+        for i in 0..<count {
+            let v = x[i]
+            out[i] = v / (1 + T.exp(-v))
+        }
+    }
+
+    /// `silu'(x) = σ(x)·(1 + x·(1 − σ(x)))`.
+    @inlinable
+    public static func backward<T: KernelScalar>(
+        dX: UnsafeMutablePointer<T>, dOut: UnsafePointer<T>, x: UnsafePointer<T>, count: Int
+    ) {
+        for i in 0..<count {
+            let v = x[i]
+            let s = 1 / (1 + T.exp(-v))
+            dX[i] += dOut[i] * s * (1 + v * (1 - s))
+        }
+    }
+}
+
+/// GELU, tanh approximation (`approximate="tanh"`, `gelu_pytorch_tanh`):
+/// `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`.
+public enum GELUTanh {
+    /// `√(2/π)`.
+    @usableFromInline static var beta: Double { 0.7978845608028654 }
+    @usableFromInline static var kappa: Double { 0.044715 }
+
+    @inlinable
+    public static func forward<T: KernelScalar>(out: UnsafeMutablePointer<T>, x: UnsafePointer<T>, count: Int) {
+        let b = T(beta), c = T(kappa)
+        for i in 0..<count {
+            let v = x[i]
+            out[i] = T(0.5) * v * (1 + T.tanh(b * (v + c * v * v * v)))
+        }
+    }
+
+    /// `0.5·(1 + t) + 0.5·x·(1 − t²)·√(2/π)·(1 + 3·0.044715·x²)` with `t` the tanh above.
+    @inlinable
+    public static func backward<T: KernelScalar>(
+        dX: UnsafeMutablePointer<T>, dOut: UnsafePointer<T>, x: UnsafePointer<T>, count: Int
+    ) {
+        let b = T(beta), c = T(kappa)
+        for i in 0..<count {
+            let v = x[i]
+            let t = T.tanh(b * (v + c * v * v * v))
+            let local = T(0.5) * (1 + t) + T(0.5) * v * (1 - t * t) * b * (1 + 3 * c * v * v)
+            dX[i] += dOut[i] * local
+        }
+    }
+}
+
+/// GELU, exact erf form (`nn.GELU()`, `"gelu"`): `0.5·x·(1 + erf(x/√2))`.
+public enum GELUErf {
+    /// `1/√2`.
+    @usableFromInline static var invSqrt2: Double { 0.7071067811865476 }
+    /// `1/√(2π)`.
+    @usableFromInline static var invSqrt2Pi: Double { 0.3989422804014327 }
+
+    @inlinable
+    public static func forward<T: KernelScalar>(out: UnsafeMutablePointer<T>, x: UnsafePointer<T>, count: Int) {
+        let r = T(invSqrt2)
+        for i in 0..<count {
+            let v = x[i]
+            out[i] = T(0.5) * v * (1 + T.erf(v * r))
+        }
+    }
+
+    /// `Φ(x) + x·φ(x)` with `φ(x) = e^(−x²/2)/√(2π)`.
+    @inlinable
+    public static func backward<T: KernelScalar>(
+        dX: UnsafeMutablePointer<T>, dOut: UnsafePointer<T>, x: UnsafePointer<T>, count: Int
+    ) {
+        let r = T(invSqrt2), p = T(invSqrt2Pi)
+        for i in 0..<count {
+            let v = x[i]
+            let local = T(0.5) * (1 + T.erf(v * r)) + v * p * T.exp(-T(0.5) * v * v)
+            dX[i] += dOut[i] * local
+        }
+    }
+}
+
+/// Quick GELU (CLIP's `quick_gelu`): `x · σ(1.702·x)`.
+public enum QuickGELU {
+    @usableFromInline static var alpha: Double { 1.702 }
+
+    @inlinable
+    public static func forward<T: KernelScalar>(out: UnsafeMutablePointer<T>, x: UnsafePointer<T>, count: Int) {
+        let a = T(alpha)
+        for i in 0..<count {
+            let v = x[i]
+            out[i] = v / (1 + T.exp(-a * v))
+        }
+    }
+
+    /// `σ(1.702x) + 1.702·x·σ(1.702x)·(1 − σ(1.702x))`.
+    @inlinable
+    public static func backward<T: KernelScalar>(
+        dX: UnsafeMutablePointer<T>, dOut: UnsafePointer<T>, x: UnsafePointer<T>, count: Int
+    ) {
+        let a = T(alpha)
+        for i in 0..<count {
+            let v = x[i]
+            let s = 1 / (1 + T.exp(-a * v))
+            dX[i] += dOut[i] * s * (1 + a * v * (1 - s))
+        }
+    }
+}
+
+/// The SwiGLU gate: `out = silu(gate) ⊙ up`, elementwise over `count` values.
+public enum SwiGLU {
+    @inlinable
+    public static func forward<T: KernelScalar>(
+        out: UnsafeMutablePointer<T>, gate: UnsafePointer<T>, up: UnsafePointer<T>, count: Int
+    ) {
+        for i in 0..<count {
+            let g = gate[i]
+            out[i] = g / (1 + T.exp(-g)) * up[i]
+        }
+    }
+
+    /// `dGate += dOut ⊙ up ⊙ silu'(gate)`, `dUp += dOut ⊙ silu(gate)`; nil skips one.
+    @inlinable
+    public static func backward<T: KernelScalar>(
+        dGate: UnsafeMutablePointer<T>?, dUp: UnsafeMutablePointer<T>?, dOut: UnsafePointer<T>,
+        gate: UnsafePointer<T>, up: UnsafePointer<T>, count: Int
+    ) {
+        for i in 0..<count {
+            let g = gate[i]
+            let s = 1 / (1 + T.exp(-g))
+            if let dGate { dGate[i] += dOut[i] * up[i] * s * (1 + g * (1 - s)) }
+            if let dUp { dUp[i] += dOut[i] * g * s }
+        }
+    }
+}
