@@ -1,0 +1,207 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Pillow's resampling filters, numbered as `PIL.Image.Resampling` (the `resample` value in
+/// `preprocessor_config.json`). NEAREST (0) is not offered: Pillow runs it through a different path.
+public enum ResampleFilter: Int, Sendable, Equatable, CaseIterable {
+    case lanczos = 1
+    case bilinear = 2
+    case bicubic = 3
+    case box = 4
+    case hamming = 5
+
+    /// Half-width of the filter at scale 1, in input pixels.
+    var support: Double {
+        switch self {
+        case .box: 0.5
+        case .bilinear, .hamming: 1.0
+        case .bicubic: 2.0
+        case .lanczos: 3.0
+        }
+    }
+
+    /// The filter's weight at distance `x` (Pillow's libImaging/Resample.c, same operation order).
+    func weight(_ x: Double) -> Double {
+        switch self {
+        case .box:
+            return x > -0.5 && x <= 0.5 ? 1.0 : 0.0
+        case .bilinear:
+            let x = x < 0 ? -x : x
+            return x < 1.0 ? 1.0 - x : 0.0
+        case .hamming:
+            var x = x < 0 ? -x : x
+            if x == 0.0 { return 1.0 }
+            if x >= 1.0 { return 0.0 }
+            x = x * Double.pi
+            // Pillow writes the constants as floats (0.54f, 0.46f).
+            return sin(x) / x * (Double(Float(0.54)) + Double(Float(0.46)) * cos(x))
+        case .bicubic:
+            let a = -0.5
+            let x = x < 0 ? -x : x
+            if x < 1.0 { return ((a + 2.0) * x - (a + 3.0)) * x * x + 1 }
+            if x < 2.0 { return (((x - 5) * x + 8) * x - 4) * a }
+            return 0.0
+        case .lanczos:
+            func sinc(_ x: Double) -> Double {
+                if x == 0.0 { return 1.0 }
+                let y = x * Double.pi
+                return sin(y) / y
+            }
+            return -3.0 <= x && x < 3.0 ? sinc(x) * sinc(x / 3) : 0.0
+        }
+    }
+}
+
+extension RGBImage {
+    /// `PIL.Image.resize((width, height), filter)` on an RGB image, bit for bit: separable two-pass
+    /// convolution (horizontal first, over only the rows the vertical pass reads), support widened by the
+    /// downscale factor, weights normalised per output pixel and rounded to 22 fractional bits, 8-bit
+    /// results rounded and clipped after each pass.
+    public func resized(width outWidth: Int, height outHeight: Int, filter: ResampleFilter = .bicubic) -> RGBImage {
+        precondition(outWidth > 0 && outHeight > 0, "resize target must have at least one pixel")
+        if outWidth == width && outHeight == height { return self }
+        let vertical = PillowResampleKernel(inSize: height, outSize: outHeight, filter: filter)
+        var source = self
+        var verticalBounds = vertical.bounds
+        if outWidth != width {
+            // Only the rows the vertical pass reads are resampled horizontally.
+            let firstRow = vertical.bounds[0]
+            let lastRow = vertical.bounds[2 * (outHeight - 1)] + vertical.bounds[2 * (outHeight - 1) + 1]
+            for i in 0..<outHeight { verticalBounds[2 * i] -= firstRow }
+            let horizontal = PillowResampleKernel(inSize: width, outSize: outWidth, filter: filter)
+            source = horizontal.resampleRows(of: self, firstRow: firstRow, rowCount: lastRow - firstRow)
+        }
+        if outHeight != height {
+            return vertical.resampleColumns(of: source, bounds: verticalBounds, outHeight: outHeight)
+        }
+        return source
+    }
+}
+
+/// Pillow's precomputed resampling weights for one axis (`precompute_coeffs` then
+/// `normalize_coeffs_8bpc`).
+struct PillowResampleKernel {
+    /// 8 result bits, 2 bits of headroom for negative lobes and sums above 1.
+    static let precisionBits: Int32 = 32 - 8 - 2
+    /// Weights per output pixel (the widest window).
+    let ksize: Int
+    /// For each output pixel: first input index, number of inputs.
+    let bounds: [Int]
+    /// `ksize` fixed-point weights per output pixel.
+    let weights: [Int32]
+
+    init(inSize: Int, outSize: Int, filter: ResampleFilter) {
+        // Pillow passes the box edges as floats; (in1 - in0) = Float(inSize) is exact below 2^24.
+        let scale = Double(Float(inSize) - Float(0)) / Double(outSize)
+        let filterScale = scale < 1.0 ? 1.0 : scale
+        let support = filter.support * filterScale
+        let ksize = Int(support.rounded(.up)) * 2 + 1
+        var bounds = [Int](repeating: 0, count: outSize * 2)
+        var weights = [Int32](repeating: 0, count: outSize * ksize)
+        var k = [Double](repeating: 0, count: ksize)
+        let one = Double(Int32(1) << PillowResampleKernel.precisionBits)
+        for xx in 0..<outSize {
+            let center = 0.0 + (Double(xx) + 0.5) * scale
+            var total = 0.0
+            let ss = 1.0 / filterScale
+            var xmin = Int(center - support + 0.5)
+            if xmin < 0 { xmin = 0 }
+            var xmax = Int(center + support + 0.5)
+            if xmax > inSize { xmax = inSize }
+            xmax -= xmin
+            for x in 0..<xmax {
+                let w = filter.weight((Double(x + xmin) - center + 0.5) * ss)
+                k[x] = w
+                total += w
+            }
+            for x in 0..<xmax where total != 0.0 {
+                k[x] /= total
+            }
+            for x in 0..<xmax {
+                weights[xx * ksize + x] = k[x] < 0 ? Int32(-0.5 + k[x] * one) : Int32(0.5 + k[x] * one)
+            }
+            bounds[2 * xx] = xmin
+            bounds[2 * xx + 1] = xmax
+        }
+        self.ksize = ksize
+        self.bounds = bounds
+        self.weights = weights
+    }
+
+    @inline(__always)
+    static func clip8(_ sum: Int32) -> UInt8 {
+        let v = sum >> precisionBits
+        return v < 0 ? 0 : (v > 255 ? 255 : UInt8(truncatingIfNeeded: v))
+    }
+
+    /// The horizontal pass over rows `firstRow ..< firstRow + rowCount` of `image`.
+    func resampleRows(of image: RGBImage, firstRow: Int, rowCount: Int) -> RGBImage {
+        let outWidth = bounds.count / 2
+        let inWidth = image.width
+        var out = [UInt8](repeating: 0, count: outWidth * rowCount * 3)
+        let half: Int32 = 1 << (PillowResampleKernel.precisionBits - 1)
+        image.pixels.withUnsafeBufferPointer { src in
+            bounds.withUnsafeBufferPointer { bounds in
+                weights.withUnsafeBufferPointer { kk in
+                    out.withUnsafeMutableBufferPointer { dst in
+                        for yy in 0..<rowCount {
+                            let row = (yy + firstRow) * inWidth * 3
+                            let outRow = yy * outWidth * 3
+                            for xx in 0..<outWidth {
+                                let xmin = bounds[2 * xx], count = bounds[2 * xx + 1]
+                                let k = xx * ksize
+                                var s0 = half, s1 = half, s2 = half
+                                var p = row + xmin * 3
+                                for x in 0..<count {
+                                    let w = kk[k + x]
+                                    s0 = s0 &+ Int32(src[p]) &* w
+                                    s1 = s1 &+ Int32(src[p + 1]) &* w
+                                    s2 = s2 &+ Int32(src[p + 2]) &* w
+                                    p += 3
+                                }
+                                dst[outRow + 3 * xx] = Self.clip8(s0)
+                                dst[outRow + 3 * xx + 1] = Self.clip8(s1)
+                                dst[outRow + 3 * xx + 2] = Self.clip8(s2)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return RGBImage(width: outWidth, height: rowCount, pixels: out)
+    }
+
+    /// The vertical pass, with `bounds` already shifted to `image`'s rows.
+    func resampleColumns(of image: RGBImage, bounds: [Int], outHeight: Int) -> RGBImage {
+        let rowBytes = image.width * 3
+        var out = [UInt8](repeating: 0, count: rowBytes * outHeight)
+        let half: Int32 = 1 << (PillowResampleKernel.precisionBits - 1)
+        image.pixels.withUnsafeBufferPointer { src in
+            bounds.withUnsafeBufferPointer { bounds in
+                weights.withUnsafeBufferPointer { kk in
+                    out.withUnsafeMutableBufferPointer { dst in
+                        for yy in 0..<outHeight {
+                            let ymin = bounds[2 * yy], count = bounds[2 * yy + 1]
+                            let k = yy * ksize
+                            for i in 0..<rowBytes {
+                                var s = half
+                                var p = ymin * rowBytes + i
+                                for y in 0..<count {
+                                    s = s &+ Int32(src[p]) &* kk[k + y]
+                                    p += rowBytes
+                                }
+                                dst[yy * rowBytes + i] = Self.clip8(s)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return RGBImage(width: image.width, height: outHeight, pixels: out)
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+@testable import ScalpelFormats
+
+/// Decoded pixels must equal Pillow's `Image.open(f).convert("RGB")` (references written by
+/// scripts/fixtures/make_image_fixtures.py).
+@Suite struct ImageDecodeTests {
+    static let pngCases = ImageTesting.manifest.decode.filter { $0.format == "png" }
+    static let jpegCases = ImageTesting.manifest.decode.filter { $0.format == "jpeg" }
+    static let transparentCases = ImageTesting.manifest.decode.filter { $0.white != nil }
+
+    @Test(arguments: pngCases)
+    func pngEqualsPillow(_ c: ImageManifest.Decode) throws {
+        let image = try RGBImage.decode(fileAt: ImageTesting.path(c.input))
+        #expect(image.width == c.width && image.height == c.height)
+        let want = try ImageTesting.reference(c.rgb, width: c.width, height: c.height)
+        let diff = ImageTesting.difference(image, want)
+        #expect(diff.count == 0, "\(c.input) (\(c.pil_mode)): \(diff.count) samples differ, max \(diff.max)")
+    }
+
+    /// Pillow 13 bundles libjpeg-turbo 3.x, this package links the system libjpeg-turbo (2.1 on
+    /// Debian 12). Both decode with ISLOW and fancy upsampling, whose integer arithmetic did not change
+    /// between those versions, so the pixels are identical; an allowance of 1 would only be needed
+    /// against a libjpeg with a different IDCT or upsampler (e.g. IJG libjpeg 9).
+    @Test(arguments: jpegCases)
+    func jpegEqualsPillow(_ c: ImageManifest.Decode) throws {
+        let image = try RGBImage.decode(fileAt: ImageTesting.path(c.input))
+        #expect(image.width == c.width && image.height == c.height)
+        let want = try ImageTesting.reference(c.rgb, width: c.width, height: c.height)
+        let diff = ImageTesting.difference(image, want)
+        #expect(diff.count == 0, "\(c.input) (\(c.pil_mode)): \(diff.count) samples differ, max \(diff.max)")
+    }
+
+    /// transformers 5's `convert_to_rgb` composites images with transparency over white.
+    @Test(arguments: transparentCases)
+    func compositeOnWhiteEqualsPillow(_ c: ImageManifest.Decode) throws {
+        let options = ImageDecodeOptions(transparency: .compositeOnWhite)
+        let image = try RGBImage.decode(fileAt: ImageTesting.path(c.input), options: options)
+        let want = try ImageTesting.reference(try #require(c.white), width: c.width, height: c.height)
+        let diff = ImageTesting.difference(image, want)
+        #expect(diff.count == 0, "\(c.input) (\(c.pil_mode)): \(diff.count) samples differ, max \(diff.max)")
+    }
+
+    @Test func compositeOnWhiteLeavesOpaqueImagesAlone() throws {
+        for name in ["inputs/rgb8.png", "inputs/fundus.jpg", "inputs/gray8.png"] {
+            let plain = try RGBImage.decode(fileAt: ImageTesting.path(name))
+            let white = try RGBImage.decode(fileAt: ImageTesting.path(name), options: .init(transparency: .compositeOnWhite))
+            #expect(plain == white, "\(name)")
+        }
+    }
+
+    /// Pillow clips 16-bit gray to 255 (the default here); `.highByte` keeps value >> 8 instead.
+    @Test func gray16HighByte() throws {
+        let c = try #require(ImageTesting.manifest.decode.first { $0.high_byte != nil })
+        let image = try RGBImage.decode(fileAt: ImageTesting.path(c.input), options: .init(gray16: .highByte))
+        let want = try ImageTesting.reference(try #require(c.high_byte), width: c.width, height: c.height)
+        #expect(ImageTesting.difference(image, want).count == 0)
+        let clipped = try RGBImage.decode(fileAt: ImageTesting.path(c.input))
+        #expect(clipped != image)
+    }
+
+    @Test func bytesAndFileAgree() throws {
+        for c in ImageTesting.manifest.decode {
+            let bytes = try ImageTesting.bytes(c.input)
+            let fromBytes = try RGBImage.decode(bytes: bytes, name: c.input)
+            let fromFile = try RGBImage.decode(fileAt: ImageTesting.path(c.input))
+            #expect(fromBytes == fromFile, "\(c.input)")
+        }
+    }
+
+    @Test func formatDetection() throws {
+        for c in ImageTesting.manifest.decode {
+            let format = ImageFileFormat.detect(try ImageTesting.bytes(c.input))
+            #expect(format?.rawValue == c.format, "\(c.input)")
+        }
+        #expect(ImageFileFormat.detect([]) == nil)
+        #expect(ImageFileFormat.detect(Array("GIF89a".utf8)) == nil)
+        #expect(ImageFileFormat.detect([0xff, 0xd8, 0xff]) == .jpeg)
+    }
+
+    @Test func realFundusPhotograph() throws {
+        let image = try RGBImage.decode(fileAt: ImageTesting.path("inputs/fundus.jpg"))
+        #expect(image.width == 448 && image.height == 360)
+        // A fundus photo is red-dominant: mean red well above mean blue.
+        var sums = [0, 0, 0]
+        for i in 0..<(image.width * image.height) {
+            for c in 0..<3 { sums[c] += Int(image.pixels[3 * i + c]) }
+        }
+        #expect(sums[0] > 2 * sums[2])
+    }
+}
