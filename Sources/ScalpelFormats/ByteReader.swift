@@ -10,11 +10,19 @@ public struct ByteReader {
     public let file: String
     /// The position of the next read.
     public private(set) var offset: Int
+    /// Keeps the memory behind `bytes` alive (a `MappedFile`), when the reader came from one.
+    private let owner: AnyObject?
 
+    /// A reader over memory the caller keeps alive.
     public init(_ bytes: UnsafeRawBufferPointer, file: String, offset: Int = 0) {
+        self.init(bytes, file: file, offset: offset, owner: nil)
+    }
+
+    init(_ bytes: UnsafeRawBufferPointer, file: String, offset: Int, owner: AnyObject?) {
         self.bytes = bytes
         self.file = file
         self.offset = min(max(offset, 0), bytes.count)
+        self.owner = owner
     }
 
     /// Bytes left after `offset`.

@@ -77,9 +77,9 @@ public final class MappedFile: @unchecked Sendable {
     /// All the bytes.
     public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
 
-    /// A bounds-checked reader over all the bytes, starting at `offset`.
+    /// A bounds-checked reader over all the bytes, starting at `offset`; it keeps this file alive.
     public func reader(at offset: Int = 0) -> ByteReader {
-        ByteReader(bytes, file: path, offset: offset)
+        ByteReader(bytes, file: path, offset: offset, owner: self)
     }
 
     /// `strerror` as a Swift string.

@@ -110,7 +110,8 @@ indirect enum SafetensorsJSON {
             if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
             while true {
                 skipWhitespace()
-                guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+                guard i < bytes.count else { throw fail("unexpected end of JSON inside an object") }
+                guard bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
                 let keyAt = i
                 let key = try string()
                 if !seen.insert(key).inserted {
