@@ -4,14 +4,20 @@
 /// `(x - Float(mean)) / Float(std)` in Float32, so results equal transformers' exactly.
 public struct CLIPPreprocessor: Sendable, Equatable {
     public var config: PreprocessorConfig
+    /// Pillow 13 and later may run the vertical resize pass first; `.horizontalFirst` reproduces the
+    /// Pillow (12 and earlier) that most LLaVA checkpoints were trained with. Pixels differ by at most
+    /// one level between the two, in few places.
+    public var resamplePassOrder: ResamplePassOrder
 
-    public init(config: PreprocessorConfig) {
+    public init(config: PreprocessorConfig, resamplePassOrder: ResamplePassOrder = .pillow13) {
         self.config = config
+        self.resamplePassOrder = resamplePassOrder
     }
 
     /// Reads `preprocessor_config.json` (or a model folder holding one).
-    public init(configFileAt path: String) throws {
+    public init(configFileAt path: String, resamplePassOrder: ResamplePassOrder = .pillow13) throws {
         self.config = try PreprocessorConfig.load(fileAt: path)
+        self.resamplePassOrder = resamplePassOrder
     }
 
     /// The `(height, width)` transformers resizes an image of this size to (before cropping).
@@ -59,7 +65,8 @@ public struct CLIPPreprocessor: Sendable, Equatable {
         }
         if config.doResize {
             let target = resizeTarget(width: image.width, height: image.height)
-            image = image.resized(width: target.width, height: target.height, filter: config.resample)
+            image = image.resized(width: target.width, height: target.height, filter: config.resample,
+                                  passOrder: resamplePassOrder)
         }
         if config.doCenterCrop {
             image = image.centerCropped(width: config.cropWidth, height: config.cropHeight)

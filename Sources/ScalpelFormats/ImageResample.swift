@@ -57,29 +57,55 @@ public enum ResampleFilter: Int, Sendable, Equatable, CaseIterable {
     }
 }
 
+/// Which of the two separable passes runs first when both are needed. Each pass rounds to 8 bits,
+/// so the order changes some pixels by one level.
+public enum ResamplePassOrder: Sendable, Equatable {
+    /// Pillow 13 and later (python-pillow/Pillow#9549): vertical first when the height shrinks by more
+    /// than twice as many pixels as the width (`inH - outH > 2 * (inW - outW)`, `outH < inH`),
+    /// otherwise horizontal first.
+    case pillow13
+    /// Pillow 12 and earlier: always horizontal first.
+    case horizontalFirst
+
+    /// Whether the vertical pass runs first for this resize.
+    func verticalFirst(inWidth: Int, inHeight: Int, outWidth: Int, outHeight: Int) -> Bool {
+        switch self {
+        case .horizontalFirst: false
+        case .pillow13: outHeight < inHeight && inHeight - outHeight > 2 * (inWidth - outWidth)
+        }
+    }
+}
+
 extension RGBImage {
     /// `PIL.Image.resize((width, height), filter)` on an RGB image, bit for bit: separable two-pass
-    /// convolution (horizontal first, over only the rows the vertical pass reads), support widened by the
-    /// downscale factor, weights normalised per output pixel and rounded to 22 fractional bits, 8-bit
-    /// results rounded and clipped after each pass.
-    public func resized(width outWidth: Int, height outHeight: Int, filter: ResampleFilter = .bicubic) -> RGBImage {
+    /// convolution, support widened by the downscale factor, weights normalised per output pixel and
+    /// rounded to 22 fractional bits, 8-bit results rounded and clipped after each pass. When
+    /// horizontal runs first it covers only the rows the vertical pass reads, as in Pillow.
+    public func resized(
+        width outWidth: Int, height outHeight: Int, filter: ResampleFilter = .bicubic,
+        passOrder: ResamplePassOrder = .pillow13
+    ) -> RGBImage {
         precondition(outWidth > 0 && outHeight > 0, "resize target must have at least one pixel")
         if outWidth == width && outHeight == height { return self }
         let vertical = PillowResampleKernel(inSize: height, outSize: outHeight, filter: filter)
-        var source = self
-        var verticalBounds = vertical.bounds
-        if outWidth != width {
-            // Only the rows the vertical pass reads are resampled horizontally.
-            let firstRow = vertical.bounds[0]
-            let lastRow = vertical.bounds[2 * (outHeight - 1)] + vertical.bounds[2 * (outHeight - 1) + 1]
-            for i in 0..<outHeight { verticalBounds[2 * i] -= firstRow }
-            let horizontal = PillowResampleKernel(inSize: width, outSize: outWidth, filter: filter)
-            source = horizontal.resampleRows(of: self, firstRow: firstRow, rowCount: lastRow - firstRow)
+        if outWidth == width {
+            return vertical.resampleColumns(of: self, bounds: vertical.bounds, outHeight: outHeight)
         }
-        if outHeight != height {
-            return vertical.resampleColumns(of: source, bounds: verticalBounds, outHeight: outHeight)
+        let horizontal = PillowResampleKernel(inSize: width, outSize: outWidth, filter: filter)
+        if outHeight == height {
+            return horizontal.resampleRows(of: self, firstRow: 0, rowCount: height)
         }
-        return source
+        if passOrder.verticalFirst(inWidth: width, inHeight: height, outWidth: outWidth, outHeight: outHeight) {
+            let tall = vertical.resampleColumns(of: self, bounds: vertical.bounds, outHeight: outHeight)
+            return horizontal.resampleRows(of: tall, firstRow: 0, rowCount: outHeight)
+        }
+        // Only the rows the vertical pass reads are resampled horizontally.
+        let firstRow = vertical.bounds[0]
+        let lastRow = vertical.bounds[2 * (outHeight - 1)] + vertical.bounds[2 * (outHeight - 1) + 1]
+        var shifted = vertical.bounds
+        for i in 0..<outHeight { shifted[2 * i] -= firstRow }
+        let wide = horizontal.resampleRows(of: self, firstRow: firstRow, rowCount: lastRow - firstRow)
+        return vertical.resampleColumns(of: wide, bounds: shifted, outHeight: outHeight)
     }
 }
 
