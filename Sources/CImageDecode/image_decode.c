@@ -35,7 +35,6 @@ typedef struct decoder {
     int32_t width;
     int32_t height;
     int truncated;        /* the input ended before the image did */
-    int scanlines_done;   /* JPEG: every output row has been read */
 } decoder;
 
 static void set_message(decoder *d, const char *format, ...) {
@@ -309,14 +308,9 @@ static void jpeg_source_init(j_decompress_ptr cinfo) {
 }
 
 static boolean jpeg_source_fill(j_decompress_ptr cinfo) {
-    static const JOCTET end_of_image[2] = {0xff, JPEG_EOI};
+    /* The whole file is in memory, so running out means it is cut short. Pillow refuses such files
+     * too, even when only the end-of-image marker is missing. */
     jpeg_memory_source *src = (jpeg_memory_source *)cinfo->src;
-    if (src->d->scanlines_done) {
-        /* Every row is decoded and only the end marker is missing: accept, as Pillow does. */
-        src->pub.next_input_byte = end_of_image;
-        src->pub.bytes_in_buffer = 2;
-        return TRUE;
-    }
     src->d->truncated = 1;
     ERREXIT(cinfo, JERR_INPUT_EOF);
     return FALSE;
@@ -431,7 +425,6 @@ static int jpeg_decode_inner(decoder *d, struct jpeg_decompress_struct *cinfo, j
             }
         }
     }
-    d->scanlines_done = 1;
     jpeg_finish_decompress(cinfo);
     return 0;
 }
