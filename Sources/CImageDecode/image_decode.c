@@ -506,6 +506,21 @@ int scalpel_image_decode(
     return 0;
 }
 
+#define SCALPEL_STRINGIFY_(x) #x
+#define SCALPEL_STRINGIFY(x) SCALPEL_STRINGIFY_(x)
+
+const char *scalpel_image_jpeg_library(void) {
+#ifdef LIBJPEG_TURBO_VERSION
+    return "libjpeg-turbo " SCALPEL_STRINGIFY(LIBJPEG_TURBO_VERSION);
+#else
+    return "libjpeg " SCALPEL_STRINGIFY(JPEG_LIB_VERSION);
+#endif
+}
+
+const char *scalpel_image_png_library(void) {
+    return "libpng " PNG_LIBPNG_VER_STRING;
+}
+
 void scalpel_image_free(scalpel_image *image) {
     if (!image) {
         return;

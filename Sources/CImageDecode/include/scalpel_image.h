@@ -61,6 +61,10 @@ int scalpel_image_decode(
     char *message,
     size_t message_size);
 
+/* The codec libraries this was built against, e.g. "libjpeg-turbo 2.1.5" and "libpng 1.6.39". */
+const char *scalpel_image_jpeg_library(void);
+const char *scalpel_image_png_library(void);
+
 /* Frees the buffers of an image filled by scalpel_image_decode and clears the pointers. */
 void scalpel_image_free(scalpel_image *image);
 
