@@ -17,6 +17,11 @@ extension Tokenizer {
         return table
     }()
 
+    /// Reads the tokenizer of a GGUF file (see `init(ggufMetadata:file:)`).
+    public init(gguf: GGUFFile) throws {
+        try self.init(ggufMetadata: gguf.metadata, file: gguf.path)
+    }
+
     /// Builds the tokenizer a GGUF file describes, the way transformers does
     /// (`integrations/gguf/gguf_tokenizer_mapping.py`, transformers 5.x).
     ///
