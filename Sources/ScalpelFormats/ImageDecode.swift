@@ -117,7 +117,7 @@ extension RGBImage {
         if fstat(fd, &info) != 0 {
             throw FormatError(file: path, "cannot stat: \(String(cString: strerror(errno)))")
         }
-        if (info.st_mode & S_IFMT) == S_IFDIR {
+        if Int(info.st_mode) & Int(S_IFMT) == Int(S_IFDIR) {
             throw FormatError(file: path, "is a directory, not an image")
         }
         let declared = Int(info.st_size)
