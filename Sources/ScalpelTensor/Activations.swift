@@ -35,14 +35,16 @@ public enum GELUTanh {
 
     @inlinable
     public static func forward<T: KernelScalar>(out: UnsafeMutablePointer<T>, x: UnsafePointer<T>, count: Int) {
-        let b = T(beta), c = T(kappa)
+        // 0.5·(1 + tanh(u)) = σ(2u): one exp instead of a (much slower) tanh.
+        let b2 = 2 * T(beta), c = T(kappa)
         for i in 0..<count {
             let v = x[i]
-            out[i] = T(0.5) * v * (1 + T.tanh(b * (v + c * v * v * v)))
+            out[i] = v / (1 + T.exp(-b2 * (v + c * v * v * v)))
         }
     }
 
-    /// `0.5·(1 + t) + 0.5·x·(1 − t²)·√(2/π)·(1 + 3·0.044715·x²)` with `t` the tanh above.
+    /// `0.5·(1 + t) + 0.5·x·(1 − t²)·√(2/π)·(1 + 3·0.044715·x²)` with `t` the tanh above; with
+    /// `s = σ(2u) = 0.5·(1 + t)` that is `s + 2x·s·(1 − s)·√(2/π)·(1 + 3·0.044715·x²)`.
     @inlinable
     public static func backward<T: KernelScalar>(
         dX: UnsafeMutablePointer<T>, dOut: UnsafePointer<T>, x: UnsafePointer<T>, count: Int
@@ -50,8 +52,8 @@ public enum GELUTanh {
         let b = T(beta), c = T(kappa)
         for i in 0..<count {
             let v = x[i]
-            let t = T.tanh(b * (v + c * v * v * v))
-            let local = T(0.5) * (1 + t) + T(0.5) * v * (1 - t * t) * b * (1 + 3 * c * v * v)
+            let s = 1 / (1 + T.exp(-2 * b * (v + c * v * v * v)))
+            let local = s + 2 * v * s * (1 - s) * b * (1 + 3 * c * v * v)
             dX[i] += dOut[i] * local
         }
     }
@@ -69,7 +71,7 @@ public enum GELUErf {
         let r = T(invSqrt2)
         for i in 0..<count {
             let v = x[i]
-            out[i] = T(0.5) * v * (1 + T.erf(v * r))
+            out[i] = T(0.5) * v * (1 + fastErf(v * r))
         }
     }
 
@@ -81,7 +83,7 @@ public enum GELUErf {
         let r = T(invSqrt2), p = T(invSqrt2Pi)
         for i in 0..<count {
             let v = x[i]
-            let local = T(0.5) * (1 + T.erf(v * r)) + v * p * T.exp(-T(0.5) * v * v)
+            let local = T(0.5) * (1 + fastErf(v * r)) + v * p * T.exp(-T(0.5) * v * v)
             dX[i] += dOut[i] * local
         }
     }
@@ -139,4 +141,26 @@ public enum SwiGLU {
             if let dUp { dUp[i] += dOut[i] * g * s }
         }
     }
+}
+
+/// `erf` for the kernels: libm's for Double (the gradient-check reference), and for Float the
+/// Chebyshev fit of `erfc` from Numerical Recipes (§6.2, fractional error below 1.2e-7 everywhere),
+/// one `exp` and a polynomial instead of glibc's `erff`, which costs about 15 ns.
+@inlinable @inline(__always)
+func fastErf<T: KernelScalar>(_ x: T) -> T {
+    guard T.self == Float.self else { return T.erf(x) }
+    let z = abs(x)
+    let t = 1 / (1 + T(0.5) * z)
+    var p = T(0.17087277)
+    p = T(-0.82215223) + t * p
+    p = T(1.48851587) + t * p
+    p = T(-1.13520398) + t * p
+    p = T(0.27886807) + t * p
+    p = T(-0.18628806) + t * p
+    p = T(0.09678418) + t * p
+    p = T(0.37409196) + t * p
+    p = T(1.00002368) + t * p
+    p = T(-1.26551223) + t * p
+    let erfc = t * T.exp(-z * z + p)
+    return x < 0 ? erfc - 1 : 1 - erfc
 }
