@@ -24,6 +24,13 @@ public struct Tensor<T: KernelScalar>: Equatable, Sendable, CustomStringConverti
         self._storage = storage
     }
 
+    /// A one-dimensional tensor of `values`.
+    @inlinable
+    public init(_ values: [T]) {
+        self._shape = [values.count]
+        self._storage = values
+    }
+
     /// A tensor of `shape` filled with `value`; throws when a size is negative.
     @inlinable
     public init(shape: [Int], repeating value: T) throws {

@@ -29,6 +29,21 @@ struct ActivationTests {
         #expect(close(try apply(QuickGELU.self), [-0.06434137685579186, -0.1542042340671787, 0, 0.8457957659328212, 1.9356586231442083], atol: 1e-14))
     }
 
+    @Test("the Float GELUs stay within float accuracy of the Double ones over [-8, 8]")
+    func floatAccuracy() throws {
+        let xs = (0...1600).map { Double($0) / 100 - 8 }
+        let xd = try Tensor<Double>(shape: [xs.count], storage: xs)
+        let xf = xd.converted(to: Float.self)
+        for (name, f, d) in [("erf", GELUErf.forward(xf), GELUErf.forward(xd)), ("tanh", GELUTanh.forward(xf), GELUTanh.forward(xd))] {
+            let worst = zip(f.storage, zip(d.storage, xs)).map { abs(Double($0) - $1.0) / max(1, abs($1.1)) }.max()!
+            #expect(worst < 5e-7, "gelu \(name): worst error \(worst)")
+        }
+        let one = try Tensor<Double>(shape: [xs.count], repeating: 1)
+        let gf = try GELUErf.backward(dOut: one.converted(to: Float.self), x: xf)
+        let gd = try GELUErf.backward(dOut: one, x: xd)
+        #expect(maxAbsDiff(gf.storage.map(Double.init), gd.storage) < 1e-6)
+    }
+
     @Test("activations stay finite far from zero")
     func extremes() throws {
         let x = try Tensor<Float>(shape: [4], storage: [-1000, -90, 90, 1000])

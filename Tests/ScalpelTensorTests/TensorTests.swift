@@ -14,6 +14,7 @@ struct TensorTests {
         #expect(r.shape == [3, 2] && r.storage == t.storage)
         #expect(try Tensor<Double>(zeros: [2, 0]).count == 0)
         #expect(try Tensor<Double>(zeros: []).count == 1)
+        #expect(Tensor<Float>([1, 2]).shape == [2])
         #expect(t.converted(to: Double.self).storage == [0, 9, 2, 3, 4, 5])
         #expect("\(t)" == "Tensor<Float>[2, 3]")
     }
