@@ -124,6 +124,16 @@ import Testing
         }
     }
 
+    @Test func weightSourcesSniffsFilesWithoutAKnownExtension() throws {
+        let dir = try FormatsTesting.temporaryFolder()
+        defer { FormatsTesting.remove(dir) }
+        try FormatsTesting.write(try FormatsTesting.fixtureBytes("gguf/llama_tiny.gguf"), to: dir + "/model.bin")
+        try FormatsTesting.write(try FormatsTesting.fixtureBytes("safetensors/reference.safetensors"), to: dir + "/weights.bin")
+        #expect(try WeightSources.open(dir + "/model.bin") is GGUFWeightSource)
+        #expect(try WeightSources.open(dir + "/weights.bin") is SafetensorsFile)
+        FormatsTesting.expectError("missing.gguf", "cannot open") { _ = try WeightSources.open(dir + "/missing.gguf") }
+    }
+
     static var smolLM2Path: String {
         let cache = ProcessInfo.processInfo.environment["SCALPEL_CACHE"] ?? (NSHomeDirectory() + "/.cache/scalpel")
         return cache + "/models/SmolLM2-135M-Instruct.Q4_1.gguf"
