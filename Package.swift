@@ -48,6 +48,7 @@ let package = Package(
         ),
         .testTarget(name: "ScalpelTensorTests", dependencies: ["ScalpelTensor"]),
         .testTarget(name: "ScalpelFormatsTests", dependencies: ["ScalpelFormats"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ScalpelModelsTests", dependencies: ["ScalpelModels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ScalpelTermTests", dependencies: ["ScalpelTerm"], resources: [.copy("Golden")]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,1 +1,0 @@
-// ScalpelEngine module.

@@ -1,1 +1,0 @@
-// ScalpelModels module.
