@@ -1,6 +1,7 @@
 import RealModule
 
-/// Causal self-attention with grouped-query heads, scaled by `1/√headDim`.
+/// Self-attention with grouped-query heads, scaled by `1/√headDim`: causal for decoders, or
+/// bidirectional (`causal: false`, as in a CLIP vision tower).
 ///
 /// Layouts (row-major, per batch element `b`):
 /// - `q[B, T, heads·headDim]` and `out` alike: query head `h` is columns `h·headDim ..< (h+1)·headDim`;
@@ -9,7 +10,8 @@ import RealModule
 /// - `probs[B, heads, T, past+T]`: the softmax, saved for backward (zero where masked);
 /// - `keyMask[B, kvCapacity]` (optional): nonzero where a key may be attended, zero at padding.
 ///
-/// Query `i` sits at position `past+i` and sees keys `0 ... past+i` that the mask allows. Query head
+/// Query `i` sits at position `past+i` and sees keys `0 ... past+i` (every key `0 ..< past+T` when
+/// not causal) that the mask allows. Query head
 /// `h` reads key/value head `h / (heads/kvHeads)`. A query that can see no key gets zero output.
 /// The per-head products are GEMMs on strided views of `q`, `k`, `v` (no copies).
 public enum Attention {
@@ -25,9 +27,11 @@ public enum Attention {
         public var past: Int
         /// Rows allocated per batch element in `k`, `v` and `keyMask` (at least `past + seqLen`).
         public var kvCapacity: Int
+        /// Whether query `i` is kept from keys after position `past + i`.
+        public var causal: Bool
 
         public init(batch: Int, seqLen: Int, heads: Int, kvHeads: Int, headDim: Int,
-                    past: Int = 0, kvCapacity: Int? = nil) {
+                    past: Int = 0, kvCapacity: Int? = nil, causal: Bool = true) {
             self.batch = batch
             self.seqLen = seqLen
             self.heads = heads
@@ -35,6 +39,7 @@ public enum Attention {
             self.headDim = headDim
             self.past = past
             self.kvCapacity = kvCapacity ?? (past + seqLen)
+            self.causal = causal
         }
 
         /// Keys each query row spans: `past + seqLen`.
@@ -43,6 +48,8 @@ public enum Attention {
         @inlinable public var group: Int { heads / kvHeads }
         /// Elements in `probs`: `batch·heads·seqLen·keys`.
         @inlinable public var probsCount: Int { batch * heads * seqLen * keys }
+        /// Keys query `i` may see before the padding mask: `past + i + 1`, or all when not causal.
+        @inlinable public func visibleKeys(_ i: Int) -> Int { causal ? min(past + i + 1, keys) : keys }
     }
 
     /// `probs = masked softmax(q·kᵀ/√headDim)`, `out = probs·v`, head by head.
@@ -70,7 +77,7 @@ public enum Attention {
             }
             for h in 0..<s.heads {
                 for i in 0..<tq {
-                    maskedSoftmaxRow(pb + (h * tq + i) * nk, visible: s.past + i + 1, count: nk, mask: mask)
+                    maskedSoftmaxRow(pb + (h * tq + i) * nk, visible: s.visibleKeys(i), count: nk, mask: mask)
                 }
             }
             for j in 0..<s.kvHeads {
@@ -147,7 +154,7 @@ public enum Attention {
                 for i in 0..<tq {
                     let pr = p + i * nk
                     let dr = dS + i * nk
-                    let limit = min(s.past + i + 1, nk)
+                    let limit = s.visibleKeys(i)
                     var dot: T = 0
                     for c in 0..<limit { dot += pr[c] * dr[c] }
                     for c in 0..<limit { dr[c] = pr[c] * (dr[c] - dot) }

@@ -66,16 +66,16 @@ extension Rope {
 }
 
 extension Attention {
-    /// Causal grouped-query attention over `q[B, T, heads·hd]` and `k, v[B, S, kvHeads·hd]` with
-    /// `S ≥ past + T` (rows past `past + T` are ignored). `keyMask`, when given, holds `B·S` values,
-    /// nonzero where a key may be attended. Returns `out[B, T, heads·hd]` and the saved
-    /// `probs[B, heads, T, past + T]`.
+    /// Grouped-query attention over `q[B, T, heads·hd]` and `k, v[B, S, kvHeads·hd]` with
+    /// `S ≥ past + T` (rows past `past + T` are ignored), causal unless `causal` is false.
+    /// `keyMask`, when given, holds `B·S` values, nonzero where a key may be attended. Returns
+    /// `out[B, T, heads·hd]` and the saved `probs[B, heads, T, past + T]`.
     @inlinable
     public static func forward<T>(
         q: Tensor<T>, k: Tensor<T>, v: Tensor<T>, heads: Int, kvHeads: Int, past: Int = 0,
-        keyMask: [UInt8]? = nil
+        keyMask: [UInt8]? = nil, causal: Bool = true
     ) throws -> (out: Tensor<T>, probs: Tensor<T>) {
-        let s = try shape(q, k, v, heads, kvHeads, past)
+        let s = try shape(q, k, v, heads, kvHeads, past, causal)
         if let keyMask, keyMask.count != s.batch * s.kvCapacity {
             throw TensorError("attention", "keyMask has \(keyMask.count) values but batch \(s.batch) × \(s.kvCapacity) keys need \(s.batch * s.kvCapacity)")
         }
@@ -108,9 +108,9 @@ extension Attention {
     @inlinable
     public static func backward<T>(
         dOut: Tensor<T>, probs: Tensor<T>, q: Tensor<T>, k: Tensor<T>, v: Tensor<T>,
-        heads: Int, kvHeads: Int, past: Int = 0
+        heads: Int, kvHeads: Int, past: Int = 0, causal: Bool = true
     ) throws -> (dQ: Tensor<T>, dK: Tensor<T>, dV: Tensor<T>) {
-        let s = try shape(q, k, v, heads, kvHeads, past)
+        let s = try shape(q, k, v, heads, kvHeads, past, causal)
         try Check.sameShape(dOut, q, "attention", "dOut", "q")
         try Check.shape(probs, [s.batch, s.heads, s.seqLen, s.keys], "attention", "probs")
         var dQ = [T](repeating: 0, count: q.count)
@@ -140,7 +140,7 @@ extension Attention {
 
     @inlinable
     static func shape<T>(
-        _ q: Tensor<T>, _ k: Tensor<T>, _ v: Tensor<T>, _ heads: Int, _ kvHeads: Int, _ past: Int
+        _ q: Tensor<T>, _ k: Tensor<T>, _ v: Tensor<T>, _ heads: Int, _ kvHeads: Int, _ past: Int, _ causal: Bool
     ) throws -> Shape {
         let op = "attention"
         try Check.rank(q, 3, op, "q")
@@ -168,7 +168,7 @@ extension Attention {
             throw TensorError(op, "k has \(k.shape[1]) positions but past \(past) + \(seqLen) new need \(past + seqLen)")
         }
         return Shape(batch: batch, seqLen: seqLen, heads: heads, kvHeads: kvHeads, headDim: hd,
-                     past: past, kvCapacity: k.shape[1])
+                     past: past, kvCapacity: k.shape[1], causal: causal)
     }
 }
 

@@ -30,6 +30,21 @@ struct AttentionTests {
         }
     }
 
+    @Test("without the causal mask every query sees every key")
+    func bidirectional() throws {
+        let (b, t, h, hd) = (1, 3, 1, 2)
+        let q = try Tensor<Double>(shape: [b, t, h * hd], repeating: 0)
+        let k = try Self.random([b, t, h * hd], seed: 17), v = try Self.random([b, t, h * hd], seed: 18)
+        // zero queries give equal scores: each output row is the mean of the values
+        let (out, probs) = try Attention.forward(q: q, k: k, v: v, heads: h, kvHeads: h, causal: false)
+        #expect(close(probs.storage, [Double](repeating: 1.0 / 3, count: 9), atol: 1e-15))
+        for i in 0..<t {
+            for c in 0..<hd {
+                #expect(abs(out[0, i, c] - (v[0, 0, c] + v[0, 1, c] + v[0, 2, c]) / 3) < 1e-15)
+            }
+        }
+    }
+
     @Test("one query and one key by hand: softmax of scaled scores weights the values")
     func byHand() throws {
         // T = 2, one head of size 4: query 1 sees keys 0 and 1 with scores q·k/2.

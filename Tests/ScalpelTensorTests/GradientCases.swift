@@ -35,6 +35,8 @@ enum GradCases {
                       mask: [1, 1, 1, 1, 0, 0, 1, 1]),
             attention(name: "attention KV cache", batch: 2, seqLen: 2, heads: 2, kvHeads: 1, headDim: 4,
                       past: 3, capacity: 6, mask: [1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1]),
+            attention(name: "attention bidirectional", batch: 2, seqLen: 3, heads: 2, kvHeads: 2, headDim: 3,
+                      mask: [1, 1, 0, 1, 1, 1], causal: false),
             softmax(),
             elementwise("silu", SiLU.self), elementwise("gelu tanh", GELUTanh.self),
             elementwise("gelu erf", GELUErf.self), elementwise("quick gelu", QuickGELU.self),
@@ -177,10 +179,10 @@ enum GradCases {
 
     static func attention<T: KernelScalar>(
         name: String, batch: Int, seqLen: Int, heads: Int, kvHeads: Int, headDim: Int,
-        past: Int = 0, capacity: Int? = nil, mask: [UInt8]? = nil
+        past: Int = 0, capacity: Int? = nil, mask: [UInt8]? = nil, causal: Bool = true
     ) -> GradCase<T> {
         let shape = Attention.Shape(batch: batch, seqLen: seqLen, heads: heads, kvHeads: kvHeads, headDim: headDim,
-                                    past: past, kvCapacity: capacity)
+                                    past: past, kvCapacity: capacity, causal: causal)
         let qCount = batch * seqLen * heads * headDim
         let kvCount = batch * shape.kvCapacity * kvHeads * headDim
         var rng = SplitMix(seed: seed(name))

@@ -81,6 +81,7 @@ struct GradientCheckTests {
         let names = Set(GradCases.names)
         for required in ["matmul NN", "matmul NT", "matmul TN", "matmul TT", "linear", "linear bias", "embedding",
                          "rmsnorm", "layernorm", "rope", "attention GQA", "attention GQA padded", "attention KV cache",
+                         "attention bidirectional",
                          "softmax", "silu", "gelu tanh", "gelu erf", "quick gelu", "swiglu", "swiglu mlp",
                          "residual", "cross-entropy"] {
             #expect(names.contains(required), "no gradient case named \(required)")
