@@ -63,7 +63,11 @@ public struct CommandPalette: Widget, Hashable, Sendable {
         x = buffer.setString(x, inner.y, shown, style: Style(fg: theme.text), maxWidth: inner.right - x)
         if x < inner.right { buffer.setString(x, inner.y, " ", style: Style(modifiers: .reverse)) }
         guard inner.height > 1 else { return }
-        for sx in inner.left..<inner.right { buffer.setString(sx, inner.y + 1, "─", style: Style(fg: theme.border)) }
+        // A divider joined to the box's sides.
+        for sx in box.left..<box.right {
+            let symbol = sx == box.left ? "├" : sx == box.right - 1 ? "┤" : "─"
+            buffer.setString(sx, inner.y + 1, symbol, style: Style(fg: theme.border))
+        }
         let listArea = Rect(x: inner.x, y: inner.y + 2, width: inner.width, height: inner.height - 2)
         guard !listArea.isEmpty else { return }
         let found = matches()

@@ -86,8 +86,9 @@ public enum FuzzyMatcher {
     }
 
     /// The items whose `text` matches `query`, best first; ties go to shorter texts, then to the
-    /// original order.
+    /// original order. An empty query keeps every item in its original order.
     public static func rank<T>(_ query: String, _ items: [T], text: (T) -> String) -> [(item: T, match: FuzzyMatch)] {
+        if query.allSatisfy({ $0 == " " }) { return items.map { ($0, FuzzyMatch(score: 0, positions: [])) } }
         var scored: [(index: Int, length: Int, item: T, match: FuzzyMatch)] = []
         for (i, item) in items.enumerated() {
             let t = text(item)

@@ -2,10 +2,10 @@
 /// per column (so criteria with different scales are comparable at a glance).
 ///
 /// ```
-///  #   cos   ppl   grad
-///    0 ▓▓▓▓▓▓ ▓▓▓▓▓▓ ▓▓▓▓▓▓      ← cells are coloured backgrounds
-/// ✗  1 ▓▓▓▓▓▓ [0.42] ▓▓▓▓▓▓      ← ✗ marks a layer toggled for pruning; [..] is the cursor with its value
-/// ppl 0.1 ████████ 0.9  layer 1 = 0.42   1–12/32
+///   #  cos    ppl    grad
+///   0 ██████ ██████ ██████    ← cells: blanks on the ramp colour of their value
+/// ✗ 1 ██████ [0.42] ██████    ← ✗: layer toggled for pruning; [..]: the cursor and its value
+/// ppl 100 ████████ 1310  layer 1 = 0.42     1–6/12
 /// ```
 /// The header row names the criteria, the left gutter the layers; the legend row shows the ramp with
 /// the cursor column's minimum and maximum, the cursor's value and, when scrolled, the rows shown.
@@ -130,7 +130,7 @@ public struct Heatmap: StatefulWidget, Widget, Hashable, Sendable {
                     let color = theme.heatColor(t)
                     buffer.clear(cellRect, style: Style(bg: color))
                     if isCursor {
-                        let text = cursorText(NumberFormat.short(v))
+                        let text = cursorText(NumberFormat.fitting(v, width: max(1, cellWidth - 2)))
                         buffer.setString(x, y, text, style: Style(fg: Heatmap.contrast(on: color, theme: theme), bg: color, modifiers: .bold),
                                          maxWidth: room)
                     }
@@ -142,32 +142,37 @@ public struct Heatmap: StatefulWidget, Widget, Hashable, Sendable {
         }
 
         // Legend: the ramp with the cursor column's range, the cursor's value, the rows shown.
+        // Each piece is drawn whole or not at all.
         guard legend == 1 else { return }
         let ly = area.bottom - 1
         var x = area.left
+        let muted = Style(fg: theme.muted)
         let title = state.column < columnTitles.count ? columnTitles[state.column] : "col \(state.column)"
-        x = buffer.setString(x, ly, title + " ", style: Style(fg: theme.accent, modifiers: .bold), maxWidth: area.right - x)
+        x = buffer.setString(x, ly, title, style: Style(fg: theme.accent, modifiers: .bold), maxWidth: area.right - x)
         if state.column < ranges.count, let range = ranges[state.column] {
-            x = buffer.setString(x, ly, NumberFormat.short(range.min) + " ", style: Style(fg: theme.muted), maxWidth: area.right - x)
-            for color in theme.heat where x < area.right { x = buffer.setString(x, ly, "█", style: Style(fg: color)) }
-            x = buffer.setString(x, ly, " " + NumberFormat.short(range.max), style: Style(fg: theme.muted), maxWidth: area.right - x)
+            let lo = " " + NumberFormat.short(range.min) + " ", hi = " " + NumberFormat.short(range.max)
+            if x + lo.displayWidth + theme.heat.count + hi.displayWidth <= area.right {
+                x = buffer.setString(x, ly, lo, style: muted)
+                for color in theme.heat { x = buffer.setString(x, ly, "█", style: Style(fg: color)) }
+                x = buffer.setString(x, ly, hi, style: muted)
+            }
         }
         if rows > 0 {
             let v = value(row: state.row, column: state.column)
             let text = "  layer \(label(row: state.row)) = " + (v.isFinite ? NumberFormat.short(v) : "—")
-            x = buffer.setString(x, ly, text, style: Style(fg: theme.text), maxWidth: area.right - x)
+            if x + text.displayWidth <= area.right { x = buffer.setString(x, ly, text, style: Style(fg: theme.text)) }
         }
         if bodyHeight < rows, bodyHeight > 0 {
-            let range = "\(state.rowOffset + 1)–\(min(rows, state.rowOffset + bodyHeight))/\(rows)"
-            let rx = area.right - range.displayWidth
-            if rx >= x + 2 { buffer.setString(rx, ly, range, style: Style(fg: theme.muted)) }
+            let shown = "\(state.rowOffset + 1)–\(min(rows, state.rowOffset + bodyHeight))/\(rows)"
+            let rx = area.right - shown.displayWidth
+            if rx >= x + 2 { buffer.setString(rx, ly, shown, style: muted) }
         }
     }
 
     /// The cursor cell's text: the value in brackets, fitted to the cell.
     func cursorText(_ value: String) -> String {
         guard cellWidth >= 3 else { return value.truncated(toWidth: cellWidth, ellipsis: "") }
-        let inner = value.truncated(toWidth: cellWidth - 2, ellipsis: "").padded(toWidth: cellWidth - 2, alignment: .center)
+        let inner = value.truncated(toWidth: cellWidth - 2, ellipsis: "").padded(toWidth: cellWidth - 2, alignment: .right)
         return "[" + inner + "]"
     }
 

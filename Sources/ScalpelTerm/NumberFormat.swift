@@ -44,6 +44,34 @@ public enum NumberFormat {
         return sign + mantissa + "e" + String(exponent)
     }
 
+    /// The most precise label for `value` that fits in `width` columns: ``short(_:)`` when it fits,
+    /// else fewer decimals, a unit suffix without decimals (`12k`) or a bare exponent (`1e-5`),
+    /// rounded rather than cut; cut only when nothing fits.
+    public static func fitting(_ value: Double, width: Int) -> String {
+        let s = short(value)
+        guard s.count > width, value.isFinite else { return s.count > width ? String(s.prefix(max(0, width))) : s }
+        let a = abs(value)
+        let sign = value < 0 ? "-" : ""
+        var candidates: [String] = []
+        if a >= 1000 {
+            for (u, suffix) in [(1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")] where a >= u {
+                candidates.append(sign + fixed(a / u, decimals: 0) + suffix)
+                break
+            }
+        }
+        for d in stride(from: 3, through: 0, by: -1) {
+            let t = trimmed(fixed(value, decimals: d))
+            if t != "0", t != "-0" { candidates.append(t) }
+        }
+        if a < 1 {
+            var exponent = 0
+            var m = a
+            while m < 1 { m *= 10; exponent -= 1 }
+            candidates.append(sign + fixed(m, decimals: 0) + "e" + String(exponent))
+        }
+        return candidates.first { $0.count <= width } ?? String(s.prefix(max(0, width)))
+    }
+
     /// `text` without trailing zeros after a decimal point (and without a bare trailing point).
     static func trimmed(_ text: String) -> String {
         guard text.contains(".") else { return text }
