@@ -5,6 +5,7 @@ import RealModule
 
 /// SiLU (swish): `x · σ(x)`, `σ(x) = 1 / (1 + e^(−x))`.
 public enum SiLU {
+    /// `out[i] = x[i] · σ(x[i])`; `out` may be `x`.
     @inlinable
     public static func forward<T: KernelScalar>(out: UnsafeMutablePointer<T>, x: UnsafePointer<T>, count: Int) {
         for i in 0..<count {
@@ -33,6 +34,7 @@ public enum GELUTanh {
     @usableFromInline static var beta: Double { 0.7978845608028654 }
     @usableFromInline static var kappa: Double { 0.044715 }
 
+    /// `out[i] = x·σ(2u)` with `u = √(2/π)·(x + 0.044715·x³)`, which equals `0.5·x·(1 + tanh u)`.
     @inlinable
     public static func forward<T: KernelScalar>(out: UnsafeMutablePointer<T>, x: UnsafePointer<T>, count: Int) {
         // 0.5·(1 + tanh(u)) = σ(2u): one exp instead of a (much slower) tanh.
@@ -66,6 +68,7 @@ public enum GELUErf {
     /// `1/√(2π)`.
     @usableFromInline static var invSqrt2Pi: Double { 0.3989422804014327 }
 
+    /// `out[i] = 0.5·x·(1 + erf(x/√2))`; `out` may be `x`.
     @inlinable
     public static func forward<T: KernelScalar>(out: UnsafeMutablePointer<T>, x: UnsafePointer<T>, count: Int) {
         let r = T(invSqrt2)
@@ -93,6 +96,7 @@ public enum GELUErf {
 public enum QuickGELU {
     @usableFromInline static var alpha: Double { 1.702 }
 
+    /// `out[i] = x · σ(1.702·x)`; `out` may be `x`.
     @inlinable
     public static func forward<T: KernelScalar>(out: UnsafeMutablePointer<T>, x: UnsafePointer<T>, count: Int) {
         let a = T(alpha)
@@ -118,6 +122,7 @@ public enum QuickGELU {
 
 /// The SwiGLU gate: `out = silu(gate) ⊙ up`, elementwise over `count` values.
 public enum SwiGLU {
+    /// `out[i] = silu(gate[i]) · up[i]`; `out` may be `gate` or `up`.
     @inlinable
     public static func forward<T: KernelScalar>(
         out: UnsafeMutablePointer<T>, gate: UnsafePointer<T>, up: UnsafePointer<T>, count: Int

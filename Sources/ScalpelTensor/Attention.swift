@@ -11,17 +11,21 @@ import RealModule
 /// - `keyMask[B, kvCapacity]` (optional): nonzero where a key may be attended, zero at padding.
 ///
 /// Query `i` sits at position `past+i` and sees keys `0 ... past+i` (every key `0 ..< past+T` when
-/// not causal) that the mask allows. Query head
-/// `h` reads key/value head `h / (heads/kvHeads)`. A query that can see no key gets zero output.
-/// The per-head products are GEMMs on strided views of `q`, `k`, `v` (no copies).
+/// not causal) that the mask allows. Query head `h` reads key/value head `h / (heads/kvHeads)`.
+/// A query that can see no key gets zero output (and zero gradients). The per-head products are
+/// GEMMs on strided views of `q`, `k`, `v` (no copies).
 public enum Attention {
     /// Sizes of one attention call.
     public struct Shape: Sendable, Equatable {
+        /// Independent sequences (`B`).
         public var batch: Int
         /// New positions per batch element (`T`).
         public var seqLen: Int
+        /// Query heads.
         public var heads: Int
+        /// Key/value heads; divides `heads`.
         public var kvHeads: Int
+        /// Size of one head.
         public var headDim: Int
         /// Positions already in `k` and `v` before the new ones.
         public var past: Int
@@ -30,6 +34,7 @@ public enum Attention {
         /// Whether query `i` is kept from keys after position `past + i`.
         public var causal: Bool
 
+        /// The sizes; `kvCapacity` defaults to `past + seqLen`.
         public init(batch: Int, seqLen: Int, heads: Int, kvHeads: Int, headDim: Int,
                     past: Int = 0, kvCapacity: Int? = nil, causal: Bool = true) {
             self.batch = batch

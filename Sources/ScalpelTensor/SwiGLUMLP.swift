@@ -3,6 +3,7 @@
 /// Layouts: `x[N, D]`, `wGate[F, D]`, `wUp[F, D]`, `wDown[D, F]`, `out[N, D]`; saved for backward
 /// `gate[N, F]` and `up[N, F]` (pre-activation projections) and `hidden[N, F] = silu(gate) ⊙ up`.
 public enum SwiGLUMLP {
+    /// `gate = x·wGateᵀ`, `up = x·wUpᵀ`, `hidden = silu(gate) ⊙ up`, `out = hidden·wDownᵀ`.
     @inlinable
     public static func forward<T: KernelScalar>(
         out: UnsafeMutablePointer<T>, gate: UnsafeMutablePointer<T>, up: UnsafeMutablePointer<T>,

@@ -6,6 +6,7 @@ public struct TensorError: Error, CustomStringConvertible, Equatable, Sendable {
     /// What was wrong, without the op name.
     public var message: String
 
+    /// An error from `op` saying `message`.
     public init(_ op: String, _ message: String) {
         self.op = op
         self.message = message
