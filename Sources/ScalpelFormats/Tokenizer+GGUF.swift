@@ -30,9 +30,10 @@ extension Tokenizer {
     ///   `ByteLevel(add_prefix_space: false, use_regex: true)`, except for the `tokenizer.ggml.pre`
     ///   values that transformers maps to their own split (Llama 3, Qwen 2, ...). SmolLM2's "smollm"
     ///   is not one of them, so it gets the GPT-2 split. llama.cpp's "smollm" pre-tokenizer differs on
-    ///   runs of spaces after a newline; this follows transformers, whose split matches the model's
-    ///   original `tokenizer.json` (digits come out one by one either way, since the vocabulary has no
-    ///   multi-digit tokens).
+    ///   runs of spaces after a newline (`"\n   foo"`: transformers splits `"\n  "`, `" foo"`); this
+    ///   follows transformers. The model's own `tokenizer.json` also splits digits first
+    ///   (`Digits(individual_digits: true)`); without it the ids are the same, because no token in the
+    ///   vocabulary joins an ASCII digit to anything.
     /// - "llama": SentencePiece-style BPE with byte fallback and fused unknowns; `Metaspace("▁",
     ///   prepend_scheme: first, split: false)` and the `Replace, ByteFallback, Fuse, Strip` decoder.
     ///   Without merges in the file, merges are rebuilt from the vocabulary and `tokenizer.ggml.scores`.

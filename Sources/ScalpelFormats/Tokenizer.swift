@@ -31,6 +31,9 @@ public struct Tokenizer: Sendable {
     let normalizedMatcher: AddedTokenMatcher
     let addedById: [Int: AddedToken]
     let addedByContent: [String: Int]
+    /// How each added token is spelled on the way out: its content, or for a `normalized` token its
+    /// normalized content (`tokenizers` stores and decodes those normalized, e.g. `▁<note>`).
+    let addedSpelling: [Int: String]
 
     /// Assembles a tokenizer from its parts.
     ///
@@ -54,12 +57,17 @@ public struct Tokenizer: Sendable {
         }
         var byId: [Int: AddedToken] = [:]
         var byContent: [String: Int] = [:]
+        var spelling: [Int: String] = [:]
         for token in addedTokens {
             byId[token.id] = token
+            let spelled = token.normalized ? normalizer?.normalize(token.content) ?? token.content : token.content
+            spelling[token.id] = spelled
+            byContent[spelled] = token.id
             byContent[token.content] = token.id
         }
         addedById = byId
         addedByContent = byContent
+        addedSpelling = spelling
         unkTokenId = model.unkTokenId
     }
 
@@ -73,9 +81,10 @@ public struct Tokenizer: Sendable {
         addedByContent[token] ?? model.vocab[token]
     }
 
-    /// The token string of an id.
+    /// The token string of an id (for an added token with `normalized: true`, its normalized
+    /// spelling, as `tokenizers` reports it).
     public func token(for id: Int) -> String? {
-        addedById[id]?.content ?? model.token(for: id)
+        addedSpelling[id] ?? model.token(for: id)
     }
 
     /// Whether an id is a special added token (skipped by `decode(_:skipSpecialTokens: true)`).
@@ -131,7 +140,7 @@ public struct Tokenizer: Sendable {
         for id in ids {
             if let added = addedById[id] {
                 if skipSpecialTokens && added.special { continue }
-                tokens.append(added.content)
+                tokens.append(addedSpelling[id] ?? added.content)
             } else if let t = model.token(for: id) {
                 tokens.append(t)
             }

@@ -69,6 +69,52 @@ import Testing
         }
     }
 
+    /// Long words take the heap path; it must agree with merging the best pair one at a time.
+    @Test func heapMergeAgreesWithPlainMerge() throws {
+        let tokenizer = try Tokenizer(contentsOf: TokenizerFixtures.url("tokenizers/sp_tokenizer.json"))
+        let model = tokenizer.model
+        func plain(_ start: [Int]) -> [Int] {
+            var s = start
+            while s.count >= 2 {
+                var best: (rank: UInt64, index: Int, id: Int)?
+                for k in 0..<(s.count - 1) {
+                    if let v = model.mergeTable[UInt64(s[k]) << 32 | UInt64(s[k + 1])], v >> 32 < best?.rank ?? .max {
+                        best = (v >> 32, k, Int(v & 0xFFFF_FFFF))
+                    }
+                }
+                guard let b = best else { break }
+                s[b.index] = b.id
+                s.remove(at: b.index + 1)
+            }
+            return s
+        }
+        let text = Self.scannerTexts.joined(separator: " ").replacingOccurrences(of: " ", with: "▁")
+        let scalars = Array(text.unicodeScalars)
+        var rng = SystemRandomNumberGenerator()
+        for length in [17, 18, 25, 40, 100, 400] {
+            for _ in 0..<20 {
+                let start = Int.random(in: 0..<max(1, scalars.count - length), using: &rng)
+                var view = String.UnicodeScalarView()
+                view.append(contentsOf: scalars[start..<min(scalars.count, start + length)])
+                let initial = model.initialSymbols(Array(String(view).utf8))
+                var merged = initial
+                model.merge(&merged)
+                #expect(merged == plain(initial), "length \(length) at \(start)")
+            }
+        }
+    }
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: TokenizerFixtures.gplPath), "GPL-3 text absent"))
+    func sentencePieceLongText() throws {
+        let tokenizer = try Tokenizer(contentsOf: TokenizerFixtures.url("tokenizers/sp_tokenizer.json"))
+        let text = try String(contentsOfFile: TokenizerFixtures.gplPath, encoding: .utf8)
+        let clock = ContinuousClock()
+        var ids: [Int] = []
+        let elapsed = clock.measure { ids = tokenizer.encode(text) }
+        print("GPL-3 with the SentencePiece-style fixture (one word, no pre-tokenizer): \(ids.count) tokens in \(elapsed)")
+        #expect(tokenizer.decode(ids) == text)
+    }
+
     /// The same vocabulary stored as llama.cpp does (scores, no merges), loaded the way
     /// transformers loads a GGUF: merges rebuilt from scores, Metaspace with prepend "first".
     @Test func sentencePieceFromGGUFMetadata() throws {
