@@ -46,6 +46,7 @@ public struct CommandPalette: Widget, Hashable, Sendable {
         return Rect(x: area.x + (area.width - width) / 2, y: area.y + top, width: width, height: height)
     }
 
+    /// Draws the palette box over `area`, hiding what is beneath it.
     public func render(into buffer: inout Buffer, area: Rect, theme: Theme) {
         let area = area.intersection(buffer.area)
         guard !area.isEmpty else { return }

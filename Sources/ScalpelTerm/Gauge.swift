@@ -32,6 +32,7 @@ public struct Gauge: Widget, Hashable, Sendable {
         return Int((c * 100).rounded(.down))
     }
 
+    /// Draws the bar across `area`, the label on its middle row.
     public func render(into buffer: inout Buffer, area: Rect, theme: Theme) {
         let area = area.intersection(buffer.area)
         guard !area.isEmpty else { return }

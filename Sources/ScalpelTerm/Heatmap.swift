@@ -80,6 +80,7 @@ public struct Heatmap: StatefulWidget, Widget, Hashable, Sendable {
         render(into: &buffer, area: area, theme: theme, state: &state)
     }
 
+    /// Draws the grid into `area`, clamping the cursor and scrolling so it stays visible.
     public func render(into buffer: inout Buffer, area: Rect, theme: Theme, state: inout HeatmapState) {
         let area = area.intersection(buffer.area)
         guard !area.isEmpty else { return }

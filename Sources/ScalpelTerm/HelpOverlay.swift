@@ -51,6 +51,7 @@ public struct HelpOverlay: Widget, Hashable, Sendable {
         return area.centered(width: max(width, titleWidth), height: lines.count + 2)
     }
 
+    /// Draws the box centred in `area`, hiding what is beneath it.
     public func render(into buffer: inout Buffer, area: Rect, theme: Theme) {
         let area = area.intersection(buffer.area)
         guard !area.isEmpty else { return }

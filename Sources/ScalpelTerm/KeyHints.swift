@@ -19,6 +19,7 @@ public struct KeyHints: Widget, Hashable, Sendable {
         self.init(keymap.hints(in: context), separator: separator)
     }
 
+    /// Draws the hints on the first row of `area`.
     public func render(into buffer: inout Buffer, area: Rect, theme: Theme) {
         let area = area.intersection(buffer.area)
         guard !area.isEmpty, !hints.isEmpty else { return }

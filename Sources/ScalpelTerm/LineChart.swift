@@ -34,6 +34,7 @@ public struct LineChart: Widget, Hashable, Sendable {
                 y.lowerBound < y.upperBound ? y : (y.lowerBound - 1)...(y.upperBound + 1))
     }
 
+    /// Draws the legend, axes, labels and series into `area`.
     public func render(into buffer: inout Buffer, area: Rect, theme: Theme) {
         let area = area.intersection(buffer.area)
         guard !area.isEmpty else { return }

@@ -46,6 +46,7 @@ public struct Paragraph: Widget, Hashable, Sendable {
     /// The number of rows the text takes at `width` columns.
     public func lineCount(width: Int) -> Int { wrappedLines(width: width).count }
 
+    /// Draws the text into `area`, wrapped, aligned and scrolled.
     public func render(into buffer: inout Buffer, area: Rect, theme: Theme) {
         let area = area.intersection(buffer.area)
         guard !area.isEmpty else { return }

@@ -23,6 +23,7 @@ public struct Sparkline: Widget, Hashable, Sendable {
         self.style = style
     }
 
+    /// Draws one column per value, bottom-aligned in `area`.
     public func render(into buffer: inout Buffer, area: Rect, theme: Theme) {
         let area = area.intersection(buffer.area)
         guard !area.isEmpty, !data.isEmpty else { return }

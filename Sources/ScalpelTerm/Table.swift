@@ -50,6 +50,7 @@ public struct Table: StatefulWidget, Widget, Hashable, Sendable {
         render(into: &buffer, area: area, theme: theme, state: &state)
     }
 
+    /// Draws the header and visible rows, scrolling `state.offset` to keep the selection visible.
     public func render(into buffer: inout Buffer, area: Rect, theme: Theme, state: inout TableState) {
         let area = area.intersection(buffer.area)
         guard !area.isEmpty, !columns.isEmpty else { return }

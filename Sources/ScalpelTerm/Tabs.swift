@@ -25,6 +25,7 @@ public struct Tabs: Widget, Hashable, Sendable {
         return String((index + 1) % 10)
     }
 
+    /// Draws the tab bar on the first row of `area`.
     public func render(into buffer: inout Buffer, area: Rect, theme: Theme) {
         let area = area.intersection(buffer.area)
         guard !area.isEmpty else { return }

@@ -29,8 +29,10 @@ public struct TestBackend: Backend, Sendable {
     /// The screen as one string, rows separated by newlines.
     public var text: String { lines.joined(separator: "\n") }
 
+    /// The screen size.
     public func size() throws -> Size { Size(width: buffer.area.width, height: buffer.area.height) }
 
+    /// Writes the changed cells into the buffer.
     public mutating func draw(_ changes: [Buffer.Change]) throws {
         for change in changes {
             let w = max(1, change.cell.width)
@@ -44,10 +46,16 @@ public struct TestBackend: Backend, Sendable {
         totalDrawCount += changes.count
     }
 
+    /// Hides the cursor.
     public mutating func hideCursor() throws { isCursorVisible = false }
+    /// Shows the cursor.
     public mutating func showCursor() throws { isCursorVisible = true }
+    /// The cursor position.
     public func cursorPosition() throws -> Position { cursor }
+    /// Moves the cursor.
     public mutating func setCursorPosition(_ position: Position) throws { cursor = position }
+    /// Blanks the screen.
     public mutating func clear() throws { buffer.reset() }
+    /// Counts the flush.
     public mutating func flush() throws { flushCount += 1 }
 }

@@ -79,6 +79,7 @@ public struct Toast: Widget, Hashable, Sendable {
         return Rect(x: x, y: y, width: width, height: height)
     }
 
+    /// Draws the box in its corner of `area`, hiding what is beneath it.
     public func render(into buffer: inout Buffer, area: Rect, theme: Theme) {
         let area = area.intersection(buffer.area)
         guard !area.isEmpty else { return }
