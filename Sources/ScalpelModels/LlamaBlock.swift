@@ -68,7 +68,8 @@ public struct LlamaBlock {
     /// - Parameters:
     ///   - positions: the position of each of the `rows` tokens (`past + i` for plain sequences).
     ///   - keyMask: `[batch, past + seqLen]` (or the cache's capacity), nonzero where a key may be attended.
-    ///   - saved: where to keep activations for `backward` (needs `past == 0` and no cache).
+    ///   - saved: where to keep activations for `backward` (needs `past == 0` and no cache); without a
+    ///     cache it also serves as scratch space, so callers running many blocks pass one and reuse it.
     ///   - cache: this layer's KV cache, when decoding incrementally.
     public func forward(
         _ x: UnsafeMutablePointer<Float>, step: BlockStep, positions: UnsafePointer<Int32>,
@@ -93,7 +94,7 @@ public struct LlamaBlock {
             cache.append(k: a.k.pointer, v: a.v.pointer, step: step)
             let shape = Attention.Shape(batch: step.batch, seqLen: step.seqLen, heads: heads, kvHeads: kvHeads,
                                         headDim: hd, past: step.past, kvCapacity: cache.capacity)
-            let probs = saved == nil ? FloatBuffer(count: shape.probsCount) : a.probs
+            let probs = shape.probsCount <= a.probs.count ? a.probs : FloatBuffer(count: shape.probsCount)
             Attention.forward(out: a.attended.pointer, probs: probs.pointer, q: a.q.pointer, k: cache.keys.pointer,
                               v: cache.values.pointer, keyMask: keyMask, shape: shape)
         } else {

@@ -71,12 +71,13 @@ public final class LlamaModel: @unchecked Sendable {
             }
         }
         let positions = (0..<step.rows).map { Int32(step.past + $0 % step.seqLen) }
+        let scratch = LlamaBlockActivations(config: config, batch: step.batch, seqLen: step.seqLen)
         try positions.withUnsafeBufferPointer { pos in
             try invFreq.withUnsafeBufferPointer { inv in
                 for (i, weights) in blocks.enumerated() {
                     LlamaBlock(config: config, weights: weights).forward(
                         x.pointer, step: step, positions: pos.baseAddress!, invFreq: inv.baseAddress!,
-                        attentionScaling: scaling, keyMask: keyMask, cache: cache?.layers[i])
+                        attentionScaling: scaling, keyMask: keyMask, saved: scratch, cache: cache?.layers[i])
                     try Self.checkFinite(x, after: "decoder layer \(i)")
                 }
             }

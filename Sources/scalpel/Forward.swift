@@ -1,0 +1,47 @@
+import ArgumentParser
+import ScalpelFormats
+import ScalpelModels
+
+/// `scalpel forward MODEL --tokens 1,2,3 --json`: logits for every input position, for comparing
+/// implementations.
+struct Forward: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the model on token ids and print the logits of every position.")
+
+    @Argument(help: "A Hugging Face model folder or a GGUF file.")
+    var model: String
+
+    @Option(help: "Comma-separated token ids.")
+    var tokens: String
+
+    @Flag(help: "Print {\"shape\": [T, V], \"logits\": [[...]]} (the only output format).")
+    var json = false
+
+    func run() throws {
+        let ids = try tokens.split(separator: ",").map { piece -> Int in
+            guard let id = Int(piece.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("--tokens: '\(piece)' is not an integer")
+            }
+            return id
+        }
+        guard !ids.isEmpty else { throw ValidationError("--tokens is empty") }
+        let checkpoint = try Checkpoint.open(model)
+        let decoder = try checkpoint.loadDecoder()
+        let logits = try decoder.logits(tokens: ids)
+        let vocab = decoder.config.vocabSize
+        var out = "{\"shape\":[\(ids.count),\(vocab)],\"logits\":["
+        for row in 0..<ids.count {
+            if row > 0 { out += "," }
+            out += "["
+            for j in 0..<vocab {
+                if j > 0 { out += "," }
+                out += JSONOutput.number(logits[row * vocab + j])
+            }
+            out += "]"
+        }
+        out += "]}"
+        print(out)
+    }
+}
+
+import Foundation

@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import ScalpelFormats
+import ScalpelModels
+
+/// `scalpel generate MODEL --prompt TEXT`: greedy decoding in the model's chat format, streamed.
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Greedy generation from a prompt, streamed to stdout.")
+
+    @Argument(help: "A Hugging Face model folder or a GGUF file.")
+    var model: String
+
+    @Option(help: "The user's message.")
+    var prompt: String
+
+    @Option(help: "Tokens to generate at most.")
+    var maxTokens = 64
+
+    @Option(help: "Chat format: llava1_5 or chatml (default: from the model).")
+    var chatFormat: String?
+
+    @Option(help: "A system message (ChatML).")
+    var system: String?
+
+    @Flag(help: "Use the prompt as is, without the chat format.")
+    var raw = false
+
+    @Flag(help: "Print the generated token ids as JSON at the end.")
+    var json = false
+
+    func run() throws {
+        let checkpoint = try Checkpoint.open(model)
+        let tokenizer = try checkpoint.tokenizer()
+        let text: String
+        var stopIds = Set(checkpoint.config.text.eosTokenIds)
+        if let eos = tokenizer.eosTokenId { stopIds.insert(eos) }
+        if raw {
+            text = prompt
+        } else {
+            let format = try checkpoint.chatFormat(named: chatFormat, tokenizer: tokenizer)
+            var messages: [ChatMessage] = []
+            if let system { messages.append(ChatMessage(role: "system", text: system)) }
+            messages.append(ChatMessage(role: "user", text: prompt))
+            text = format.render(messages, addGenerationPrompt: true)
+            for stop in format.stopStrings { if let id = tokenizer.id(for: stop) { stopIds.insert(id) } }
+        }
+        let ids = tokenizer.encode(text, addSpecialTokens: true)
+        let decoder = try checkpoint.loadDecoder()
+        var printed = ""
+        var produced: [Int] = []
+        let result = try GreedyDecoder(model: decoder).generate(prompt: ids, maxTokens: maxTokens, stopIds: stopIds) { token in
+            produced.append(token)
+            let now = tokenizer.decode(produced, skipSpecialTokens: true)
+            // Print only whole characters: hold back while the tail is an incomplete UTF-8 sequence.
+            if !now.hasSuffix("\u{FFFD}"), now.hasPrefix(printed), !json {
+                FileHandle.standardOutput.write(Data(now.dropFirst(printed.count).utf8))
+                printed = now
+            }
+            return true
+        }
+        if json {
+            try JSONOutput.print(["prompt_ids": ids, "ids": result, "text": tokenizer.decode(result, skipSpecialTokens: true)])
+        } else {
+            print("")
+        }
+    }
+}
