@@ -49,6 +49,7 @@ extension CrossEntropy {
             }
             counted += 1
         }
+        guard n > 0 else { throw TensorError(op, "there are no targets, so the mean loss is undefined") }
         guard counted > 0 else {
             throw TensorError(op, "every target is ignored (ignore index \(ignoreIndex)), so the mean loss is undefined")
         }

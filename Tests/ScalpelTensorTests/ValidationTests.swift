@@ -82,6 +82,8 @@ struct ValidationTests {
          { _ = try CrossEntropy.forward(logits: t([2, 5]), targets: [0, 5]) }),
         ("crossEntropy: target -3 at row 0 is outside the vocabulary of 5",
          { _ = try CrossEntropy.backward(logits: t([2, 5]), targets: [-3, 1]) }),
+        ("crossEntropy: there are no targets, so the mean loss is undefined",
+         { _ = try CrossEntropy.forward(logits: t([0, 5]), targets: []) }),
         ("crossEntropy: 3 targets for 2 rows of logits", { _ = try CrossEntropy.forward(logits: t([2, 5]), targets: [0, 1, 2]) }),
         ("activation: unknown activation 'relu6' (known: silu, gelu, gelu_pytorch_tanh, gelu_new, quick_gelu)",
          { _ = try HiddenActivation(configName: "relu6") }),
@@ -93,6 +95,22 @@ struct ValidationTests {
         let message = thrownMessage(call)
         #expect(message == expected)
         #expect(message?.contains("\n") == false)
+    }
+
+    @Test("empty inputs give empty outputs")
+    func emptyInputs() throws {
+        let t = Self.t
+        #expect(try Attention.forward(q: t([2, 0, 8]), k: t([2, 0, 4]), v: t([2, 0, 4]), heads: 2, kvHeads: 1).probs.shape == [2, 2, 0, 0])
+        let back = try Attention.backward(dOut: t([1, 0, 8]), probs: t([1, 2, 0, 3]), q: t([1, 0, 8]), k: t([1, 3, 8]),
+                                          v: t([1, 3, 8]), heads: 2, kvHeads: 2, past: 3)
+        #expect(back.dK.storage.allSatisfy { $0 == 0 })
+        #expect(try Rope.forward(t([0, 8]), positions: [], invFreq: [1, 1], heads: 2).shape == [0, 8])
+        #expect(try RMSNorm.forward(t([0, 4]), weight: t([4]), eps: 1e-5).rstd.shape == [0])
+        #expect(try LayerNorm.forward(t([0, 4]), weight: t([4]), bias: nil, eps: 1e-5).out.count == 0)
+        #expect(try Embedding.forward(ids: [], table: t([3, 4])).shape == [0, 4])
+        #expect(try Softmax.forward(t([0, 3])).count == 0)
+        #expect(try SwiGLUMLP.forward(t([0, 4]), wGate: t([8, 4]), wUp: t([8, 4]), wDown: t([4, 8])).out.shape == [0, 4])
+        #expect(SiLU.forward(t([0])).count == 0)
     }
 
     @Test("errors carry the op separately")
