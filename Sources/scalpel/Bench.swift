@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ScalpelEngine
+import ScalpelModels
 import ScalpelTensor
 
 /// `scalpel bench`: Scalpel's kernels against this machine's own sgemm.
@@ -13,6 +14,9 @@ struct Bench: ParsableCommand {
 
     @Option(help: "Minimum seconds per measurement round.")
     var minSeconds: Double = 0.1
+
+    @Option(help: "Also measure a whole model (a Hugging Face folder or GGUF): prompt and decode tokens/s.")
+    var model: String?
 
     @Flag(help: "Print JSON instead of a table.")
     var json = false
@@ -31,6 +35,9 @@ struct Bench: ParsableCommand {
         rows += KernelBenchmark.linear(minSeconds: minSeconds)
         rows += KernelBenchmark.attentionProducts(minSeconds: minSeconds)
         rows += BlockBenchmark.llamaBlock(minSeconds: minSeconds)
+        if let model {
+            rows += try ModelBenchmark.run(try Checkpoint.open(model).loadDecoder(), minSeconds: minSeconds)
+        }
 
         if json {
             let objects: [[String: Any]] = rows.map { row in
