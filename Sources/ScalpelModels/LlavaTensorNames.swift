@@ -1,9 +1,10 @@
 import ScalpelFormats
 
 /// Where a LLaVA checkpoint's three parts sit: the decoder, the CLIP tower and the projector.
-/// `save_pretrained` writes `language_model.…`, `vision_tower.…`, `multi_modal_projector.…`;
-/// transformers ≥ 4.52 holds them as `model.language_model.…` (with `lm_head` at the top),
-/// `model.vision_tower.…` and `model.multi_modal_projector.…`.
+/// `save_pretrained` writes `language_model.…`, `vision_tower.…` (`vision_tower.vision_model.…` in
+/// published checkpoints), `multi_modal_projector.…`; transformers ≥ 4.52 holds them as
+/// `model.language_model.…` (with `lm_head` at the top), `model.vision_tower.…` and
+/// `model.multi_modal_projector.…`. See `CLIPTensorNames` for the tower's variants.
 public struct LlavaTensorNames: Sendable, Equatable {
     public var text: LlamaTensorNames
     public var vision: CLIPTensorNames
