@@ -1,0 +1,6 @@
+import Testing
+@testable import ScalpelTUI
+
+@Test func moduleLoads() {
+    #expect(Bool(true))
+}
