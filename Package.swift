@@ -50,6 +50,7 @@ let package = Package(
         .testTarget(name: "ScalpelFormatsTests", dependencies: ["ScalpelFormats"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ScalpelModelsTests", dependencies: ["ScalpelModels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ScalpelTermTests", dependencies: ["ScalpelTerm"], resources: [.copy("Golden")]),
+        .testTarget(name: "ScalpelTUITests", dependencies: ["ScalpelTUI"]),
     ],
     swiftLanguageModes: [.v6]
 )
