@@ -7,3 +7,4 @@ scripts/setup.sh
 swift build -c release -Xswiftc -enable-testing --build-tests
 swift test -c release -Xswiftc -enable-testing --skip-build "$@"
 scripts/checks/hostile-inputs.sh .build/release/scalpel
+scripts/checks/cli-forward.sh .build/release/scalpel

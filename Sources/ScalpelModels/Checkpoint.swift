@@ -63,6 +63,22 @@ public struct Checkpoint: Sendable {
         }
     }
 
+    /// Builds the whole LLaVA model (vision tower, projector, decoder); nil for a plain decoder.
+    public func loadLlava() throws -> LlavaModel? {
+        guard let llava = config.llava else { return nil }
+        return try LlavaModel(source: weights, config: llava)
+    }
+
+    /// The image preprocessing of the checkpoint: its `preprocessor_config.json`, or LLaVA-1.5's
+    /// (336 px, CLIP mean/std, pad to square) when the folder has none.
+    public func imagePreprocessor() throws -> CLIPPreprocessor {
+        let file = URL(fileURLWithPath: path).appendingPathComponent("preprocessor_config.json").path
+        if gguf == nil, FileManager.default.fileExists(atPath: file) {
+            return try CLIPPreprocessor(configFileAt: file)
+        }
+        return CLIPPreprocessor(config: .llava15(padToSquare: true))
+    }
+
     /// Builds the f32 decoder (the language model of a LLaVA checkpoint).
     public func loadDecoder() throws -> LlamaModel {
         try LlamaModel(source: weights, config: config.text)

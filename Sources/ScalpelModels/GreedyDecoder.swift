@@ -9,20 +9,30 @@ public struct GreedyDecoder {
     public func generate(prompt: [Int], maxTokens: Int, stopIds: Set<Int>,
                          onToken: (Int) -> Bool = { _ in true }) throws -> [Int] {
         guard !prompt.isEmpty else { throw ModelError("the prompt is empty") }
+        return try generate(promptEmbeddings: try model.embed(prompt), promptLength: prompt.count,
+                            maxTokens: maxTokens, stopIds: stopIds, onToken: onToken)
+    }
+
+    /// The same from prompt embeddings `[promptLength, hidden]` (LLaVA splices image features into
+    /// them); later steps embed the chosen tokens.
+    public func generate(promptEmbeddings: FloatBuffer, promptLength: Int, maxTokens: Int, stopIds: Set<Int>,
+                         onToken: (Int) -> Bool = { _ in true }) throws -> [Int] {
+        guard promptLength > 0 else { throw ModelError("the prompt is empty") }
         let vocab = model.config.vocabSize, h = model.config.hiddenSize
-        let cache = KVCache(config: model.config, capacity: prompt.count + maxTokens)
+        let cache = KVCache(config: model.config, capacity: promptLength + maxTokens)
         let logits = FloatBuffer(count: vocab)
-        var next = prompt
+        var x = promptEmbeddings
+        var length = promptLength
         var produced: [Int] = []
         while produced.count < maxTokens {
-            let x = try model.embed(next)
-            try model.runDecoder(x, step: BlockStep(batch: 1, seqLen: next.count, past: cache.length), cache: cache)
-            model.logits(hidden: x.pointer + (next.count - 1) * h, rows: 1, into: logits.pointer)
+            try model.runDecoder(x, step: BlockStep(batch: 1, seqLen: length, past: cache.length), cache: cache)
+            model.logits(hidden: x.pointer + (length - 1) * h, rows: 1, into: logits.pointer)
             let token = Self.argmax(logits.pointer, count: vocab)
             if stopIds.contains(token) { break }
             produced.append(token)
             if !onToken(token) { break }
-            next = [token]
+            x = try model.embed([token])
+            length = 1
         }
         return produced
     }

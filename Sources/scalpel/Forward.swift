@@ -14,6 +14,9 @@ struct Forward: ParsableCommand {
     @Option(help: "Comma-separated token ids.")
     var tokens: String
 
+    @Option(help: "An image (PNG or JPEG) for a LLaVA model, repeatable in prompt order; --tokens holds the image token once per image feature.")
+    var image: [String] = []
+
     @Flag(help: "Print {\"shape\": [T, V], \"logits\": [[...]]} (the only output format).")
     var json = false
 
@@ -26,9 +29,15 @@ struct Forward: ParsableCommand {
         }
         guard !ids.isEmpty else { throw ValidationError("--tokens is empty") }
         let checkpoint = try Checkpoint.open(model)
-        let decoder = try checkpoint.loadDecoder()
-        let logits = try decoder.logits(tokens: ids)
-        let vocab = decoder.config.vocabSize
+        let logits: [Float]
+        if let llava = try checkpoint.loadLlava() {
+            let preprocessor = try checkpoint.imagePreprocessor()
+            logits = try llava.logits(tokens: ids, images: try image.map { try preprocessor.pixelValues(fileAt: $0) })
+        } else {
+            guard image.isEmpty else { throw ValidationError("--image needs a LLaVA model; \(model) is a \(checkpoint.config.modelType) decoder") }
+            logits = try checkpoint.loadDecoder().logits(tokens: ids)
+        }
+        let vocab = checkpoint.config.text.vocabSize
         var out = "{\"shape\":[\(ids.count),\(vocab)],\"logits\":["
         for row in 0..<ids.count {
             if row > 0 { out += "," }

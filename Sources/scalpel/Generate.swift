@@ -13,6 +13,9 @@ struct Generate: ParsableCommand {
     @Option(help: "The user's message.")
     var prompt: String
 
+    @Option(help: "An image (PNG or JPEG) to ask about, for a LLaVA model.")
+    var image: String?
+
     @Option(help: "Tokens to generate at most.")
     var maxTokens = 64
 
@@ -40,15 +43,31 @@ struct Generate: ParsableCommand {
             let format = try checkpoint.chatFormat(named: chatFormat, tokenizer: tokenizer)
             var messages: [ChatMessage] = []
             if let system { messages.append(ChatMessage(role: "system", text: system)) }
-            messages.append(ChatMessage(role: "user", text: prompt))
+            messages.append(ChatMessage(role: "user", text: prompt, images: image == nil ? 0 : 1))
             text = format.render(messages, addGenerationPrompt: true)
             for stop in format.stopStrings { if let id = tokenizer.id(for: stop) { stopIds.insert(id) } }
         }
-        let ids = tokenizer.encode(text, addSpecialTokens: true)
-        let decoder = try checkpoint.loadDecoder()
+        var ids = tokenizer.encode(text, addSpecialTokens: true)
+        let llava = try checkpoint.loadLlava()
+        guard image == nil || llava != nil else {
+            throw ValidationError("--image needs a LLaVA model; \(model) is a \(checkpoint.config.modelType) decoder")
+        }
+        let decoder = try llava?.languageModel ?? checkpoint.loadDecoder()
+        let promptEmbeddings: FloatBuffer
+        if let llava, let image {
+            // One image token in the text stands for all of the image's features.
+            let imageToken = llava.config.imageTokenIndex
+            ids = ids.flatMap { $0 == imageToken ? Array(repeating: imageToken, count: llava.featuresPerImage) : [$0] }
+            let pixels = try checkpoint.imagePreprocessor().pixelValues(fileAt: image)
+            promptEmbeddings = try llava.embed(tokens: ids, pixelValues: pixels.values)
+        } else {
+            promptEmbeddings = try decoder.embed(ids)
+        }
         var printed = ""
         var produced: [Int] = []
-        let result = try GreedyDecoder(model: decoder).generate(prompt: ids, maxTokens: maxTokens, stopIds: stopIds) { token in
+        let result = try GreedyDecoder(model: decoder).generate(
+            promptEmbeddings: promptEmbeddings, promptLength: ids.count, maxTokens: maxTokens, stopIds: stopIds
+        ) { token in
             produced.append(token)
             let now = tokenizer.decode(produced, skipSpecialTokens: true)
             // Print only whole characters: hold back while the tail is an incomplete UTF-8 sequence.
