@@ -7,7 +7,8 @@ struct Scalpel: AsyncParsableCommand {
         commandName: "scalpel",
         abstract: "Compress multimodal LLMs: score layers, prune, heal with LoRA, quantize, export.",
         version: ScalpelVersion.string,
-        subcommands: [Inspect.self, Tokenize.self, Forward.self, Generate.self, PerplexityCommand.self, Bench.self, Doctor.self]
+        subcommands: [Workbench.self, Inspect.self, Tokenize.self, Forward.self, Generate.self, PerplexityCommand.self, Bench.self, Doctor.self],
+        defaultSubcommand: Workbench.self
     )
 }
 

@@ -1,0 +1,91 @@
+/// Something the workbench can be told to do: what a key binding or palette entry runs.
+///
+/// Each command has a stable identifier (`screen.model`, `theme.next`, `quit`), the `action` string of
+/// its `KeyBinding`, so the keymap, the help overlay and the palette all name the same commands.
+public enum Command: Hashable, Sendable {
+    /// Shows a screen.
+    case goTo(Screen)
+    /// Shows the next screen.
+    case nextScreen
+    /// Shows the previous screen.
+    case previousScreen
+    /// Opens (or closes) the help overlay.
+    case help
+    /// Opens the command palette.
+    case palette
+    /// Switches to the next theme.
+    case nextTheme
+    /// Switches to theme number `index` of the loaded themes.
+    case theme(Int)
+    /// Closes the open overlay.
+    case back
+    /// Leaves the workbench.
+    case quit
+    /// Selects the next row of the screen's table.
+    case rowDown
+    /// Selects the previous row.
+    case rowUp
+    /// Selects the first row.
+    case rowFirst
+    /// Selects the last row.
+    case rowLast
+    /// Scrolls the help overlay down.
+    case helpDown
+    /// Scrolls the help overlay up.
+    case helpUp
+    /// Highlights the previous palette entry.
+    case paletteUp
+    /// Highlights the next palette entry.
+    case paletteDown
+    /// Runs the highlighted palette entry.
+    case paletteRun
+    /// Deletes the last character of the palette query.
+    case paletteDelete
+    /// Empties the palette query.
+    case paletteClear
+
+    /// The identifier used in key bindings and palette entries.
+    public var id: String {
+        switch self {
+        case .goTo(let screen): screen.commandID
+        case .nextScreen: "screen.next"
+        case .previousScreen: "screen.previous"
+        case .help: "help"
+        case .palette: "palette"
+        case .nextTheme: "theme.next"
+        case .theme(let index): "theme.set.\(index)"
+        case .back: "back"
+        case .quit: "quit"
+        case .rowDown: "row.down"
+        case .rowUp: "row.up"
+        case .rowFirst: "row.first"
+        case .rowLast: "row.last"
+        case .helpDown: "help.down"
+        case .helpUp: "help.up"
+        case .paletteUp: "palette.up"
+        case .paletteDown: "palette.down"
+        case .paletteRun: "palette.run"
+        case .paletteDelete: "palette.delete"
+        case .paletteClear: "palette.clear"
+        }
+    }
+
+    /// The command with identifier `id`, or `nil` for an unknown one.
+    public init?(id: String) {
+        if let screen = Screen.allCases.first(where: { $0.commandID == id }) {
+            self = .goTo(screen)
+            return
+        }
+        let prefix = "theme.set."
+        if id.hasPrefix(prefix) {
+            guard let index = Int(id.dropFirst(prefix.count)), index >= 0 else { return nil }
+            self = .theme(index)
+            return
+        }
+        let simple: [Command] = [.nextScreen, .previousScreen, .help, .palette, .nextTheme, .back, .quit, .rowDown, .rowUp,
+                                 .rowFirst, .rowLast, .helpDown, .helpUp, .paletteUp, .paletteDown, .paletteRun,
+                                 .paletteDelete, .paletteClear]
+        guard let command = simple.first(where: { $0.id == id }) else { return nil }
+        self = command
+    }
+}

@@ -1,0 +1,62 @@
+import ScalpelTerm
+
+extension Keymap {
+    /// The context of the help overlay's own keys.
+    public static let helpContext = "help"
+    /// The context of the command palette's own keys.
+    public static let paletteContext = "palette"
+
+    /// The workbench's key bindings: the single source of the footer hints, the `?` overlay and the
+    /// command palette.
+    public static let workbench: Keymap = {
+        var bindings: [KeyBinding] = []
+        for screen in Screen.allCases {
+            bindings.append(KeyBinding([.character(Character(Tabs.digit(for: screen.rawValue)!))], action: screen.commandID,
+                                       description: "Go to \(screen.title)"))
+        }
+        bindings += [
+            KeyBinding([.tab], action: Command.nextScreen.id, description: "Next screen", hint: "next"),
+            KeyBinding([.backTab], action: Command.previousScreen.id, description: "Previous screen"),
+            KeyBinding([.character("?")], action: Command.help.id, description: "Show the keys", hint: "help"),
+            KeyBinding([.character(":"), .ctrl("p")], action: Command.palette.id, description: "Open the command palette",
+                       hint: "commands"),
+            KeyBinding([.character("t")], action: Command.nextTheme.id, description: "Switch to the next theme", hint: "theme"),
+            KeyBinding([.escape], action: Command.back.id, description: "Close the overlay"),
+            KeyBinding([.character("q")], action: Command.quit.id, description: "Quit", hint: "quit"),
+
+            KeyBinding([.character("j"), .down], action: Command.rowDown.id, description: "Next part", hint: "move",
+                       context: Screen.model.context),
+            KeyBinding([.character("k"), .up], action: Command.rowUp.id, description: "Previous part", context: Screen.model.context),
+            KeyBinding([.character("g"), .home], action: Command.rowFirst.id, description: "First part", context: Screen.model.context),
+            KeyBinding([.character("G"), .end], action: Command.rowLast.id, description: "Last part", context: Screen.model.context),
+
+            KeyBinding([.escape, .character("?")], action: Command.back.id, description: "Close help", hint: "close",
+                       context: helpContext),
+            KeyBinding([.character("j"), .down], action: Command.helpDown.id, description: "Scroll down", hint: "scroll",
+                       context: helpContext),
+            KeyBinding([.character("k"), .up], action: Command.helpUp.id, description: "Scroll up", context: helpContext),
+
+            KeyBinding([.enter], action: Command.paletteRun.id, description: "Run the highlighted command", hint: "run",
+                       context: paletteContext),
+            KeyBinding([.up, .ctrl("p")], action: Command.paletteUp.id, description: "Highlight the previous command",
+                       hint: "move", context: paletteContext),
+            KeyBinding([.down, .ctrl("n")], action: Command.paletteDown.id, description: "Highlight the next command",
+                       context: paletteContext),
+            KeyBinding([.backspace], action: Command.paletteDelete.id, description: "Delete a character",
+                       context: paletteContext),
+            KeyBinding([.ctrl("u")], action: Command.paletteClear.id, description: "Clear the query", context: paletteContext),
+            KeyBinding([.escape], action: Command.back.id, description: "Close the palette", hint: "close", context: paletteContext),
+        ]
+        return Keymap(bindings)
+    }()
+
+    /// The command bound to `key` in `context` (its own bindings first, then global ones).
+    func command(for key: Key, in context: String) -> Command? {
+        action(for: key, in: context).flatMap(Command.init(id:))
+    }
+
+    /// The command bound to `key` by `context`'s own bindings only.
+    func ownCommand(for key: Key, in context: String) -> Command? {
+        bindings(in: context).first { $0.keys.contains(key) }.flatMap { Command(id: $0.action) }
+    }
+}
