@@ -46,11 +46,18 @@ extension WeightSource {
 public enum WeightSources {
     /// Opens `path` as a weight source: a `.gguf` file (names mapped to Hugging Face), a `.safetensors`
     /// file, a `model.safetensors.index.json`, or a folder holding either an index or `model.safetensors`.
+    /// A folder whose `config.json` has an AWQ `quantization_config` opens as an `AWQWeightSource`.
     /// Other files are recognised by their first bytes.
     public static func open(_ path: String) throws -> any WeightSource {
         if path.hasSuffix(".gguf") { return try GGUFWeightSource(path: path) }
         if path.hasSuffix(".safetensors") { return try SafetensorsFile(path: path) }
-        if path.hasSuffix(".json") || SafetensorsFolder.isFolder(path) { return try SafetensorsFolder(path: path) }
+        if path.hasSuffix(".json") || SafetensorsFolder.isFolder(path) {
+            let folder = try SafetensorsFolder(path: path)
+            if let awq = try AWQWeightSource.Configuration(folder: folder.path) {
+                return try AWQWeightSource(folder: folder, configuration: awq)
+            }
+            return folder
+        }
         let head = try MappedFile(path: path)
         if head.count >= 4, head.bytes.loadUnaligned(as: UInt32.self) == GGUFFile.magic {
             return try GGUFWeightSource(file: GGUFFile(file: head))
