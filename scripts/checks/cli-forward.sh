@@ -8,7 +8,7 @@ bin="${1:-.build/release/scalpel}"
 root=Tests/ScalpelModelsTests/Fixtures/models
 passed=0
 failed=0
-for name in llama-fp32 llama-bf16 llama-sharded llama-tied llama-rope-llama3 llama-rope-linear llava-image; do
+for name in llama-fp32 llama-bf16 llama-sharded llama-tied llama-rope-llama3 llama-rope-linear llama-awq llava-image; do
   dir="$root/$name"
   tokens=$(python3 -c "import json,sys; print(','.join(map(str, json.load(open(sys.argv[1]))['tokens'])))" "$dir/reference.json")
   images=()
