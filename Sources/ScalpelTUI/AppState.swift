@@ -22,6 +22,8 @@ public struct AppState: Hashable, Sendable {
     public var size: Size
     /// The selected row of the Model screen's parts table.
     public var partSelection = 0
+    /// The first row of the parts table shown.
+    public var partOffset = 0
     /// The message shown until the next key press.
     public var notice: Notice?
     /// The key bindings.
@@ -71,8 +73,9 @@ public struct AppState: Hashable, Sendable {
         return HelpOverlay(keymap: keymap, contexts: helpContexts, contextTitles: helpTitles, scroll: scroll)
     }
 
-    /// The contexts the help overlay lists: general keys, then the current screen's.
-    var helpContexts: [String] { [Keymap.global, screen.context, Keymap.paletteContext] }
+    /// The contexts the help overlay lists: general keys, then the current screen's (the palette shows
+    /// its own keys in the footer while open).
+    var helpContexts: [String] { [Keymap.global, screen.context] }
 
     /// Section titles of the help overlay.
     var helpTitles: [String: String] {

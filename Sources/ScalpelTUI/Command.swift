@@ -29,6 +29,10 @@ public enum Command: Hashable, Sendable {
     case rowFirst
     /// Selects the last row.
     case rowLast
+    /// Moves the selection down by a screenful.
+    case pageDown
+    /// Moves the selection up by a screenful.
+    case pageUp
     /// Scrolls the help overlay down.
     case helpDown
     /// Scrolls the help overlay up.
@@ -60,6 +64,8 @@ public enum Command: Hashable, Sendable {
         case .rowUp: "row.up"
         case .rowFirst: "row.first"
         case .rowLast: "row.last"
+        case .pageDown: "row.page-down"
+        case .pageUp: "row.page-up"
         case .helpDown: "help.down"
         case .helpUp: "help.up"
         case .paletteUp: "palette.up"
@@ -83,7 +89,7 @@ public enum Command: Hashable, Sendable {
             return
         }
         let simple: [Command] = [.nextScreen, .previousScreen, .help, .palette, .nextTheme, .back, .quit, .rowDown, .rowUp,
-                                 .rowFirst, .rowLast, .helpDown, .helpUp, .paletteUp, .paletteDown, .paletteRun,
+                                 .rowFirst, .rowLast, .pageDown, .pageUp, .helpDown, .helpUp, .paletteUp, .paletteDown, .paletteRun,
                                  .paletteDelete, .paletteClear]
         guard let command = simple.first(where: { $0.id == id }) else { return nil }
         self = command

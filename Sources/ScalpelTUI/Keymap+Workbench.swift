@@ -29,6 +29,8 @@ extension Keymap {
             KeyBinding([.character("k"), .up], action: Command.rowUp.id, description: "Previous part", context: Screen.model.context),
             KeyBinding([.character("g"), .home], action: Command.rowFirst.id, description: "First part", context: Screen.model.context),
             KeyBinding([.character("G"), .end], action: Command.rowLast.id, description: "Last part", context: Screen.model.context),
+            KeyBinding([.pageDown, .ctrl("d")], action: Command.pageDown.id, description: "A page down", context: Screen.model.context),
+            KeyBinding([.pageUp, .ctrl("u")], action: Command.pageUp.id, description: "A page up", context: Screen.model.context),
 
             KeyBinding([.escape, .character("?")], action: Command.back.id, description: "Close help", hint: "close",
                        context: helpContext),

@@ -2,8 +2,41 @@ import ScalpelTerm
 
 /// The Model screen: architecture, parameters by part, memory of the weights, and the files.
 enum ModelScreenView {
-    /// Width of the right-hand column (memory and file panels).
-    static let sideWidth = 40
+    /// Width of the right-hand column (memory and file panels) in a body `width` columns wide.
+    static func sideWidth(_ width: Int) -> Int { min(40, max(30, width * 2 / 5)) }
+
+    /// The note under the memory table.
+    static let groupNote = "g128 = fp16 scale + zero per 128"
+
+    /// Where the four panels go inside `area`.
+    struct Regions {
+        var header: Rect
+        var parts: Rect
+        var memory: Rect
+        var file: Rect
+    }
+
+    /// Splits `area`: the architecture panel on top (as tall as its text), the parts table below on
+    /// the left, memory and file panels on the right.
+    static func regions(_ summary: ModelSummary, area: Rect) -> Regions {
+        let headerHeight = Paragraph(headerLines(summary, theme: .default)).lineCount(width: max(1, area.width - 4)) + 2
+        let rows = Layout.vertical([.length(headerHeight), .fill(1)]).split(area)
+        let columns = Layout.horizontal([.fill(1), .length(sideWidth(area.width))]).split(rows[1])
+        let noteHeight = Paragraph(groupNote).lineCount(width: max(1, columns[1].width - 4))
+        let side = Layout.vertical([.length(WeightPrecision.standard.count + 3 + noteHeight), .fill(1)]).split(columns[1])
+        return Regions(header: rows[0], parts: columns[0], memory: side[0], file: side[1])
+    }
+
+    /// The body of the screen for a terminal of `size` (between the tab bar and the footer).
+    static func bodyArea(size: Size) -> Rect {
+        Rect(x: 0, y: 1, width: size.width, height: size.height - 2)
+    }
+
+    /// How many table rows the parts panel shows on a terminal of `size`.
+    static func visiblePartRows(_ summary: ModelSummary, size: Size) -> Int {
+        let box = regions(summary, area: bodyArea(size: size)).parts
+        return max(0, box.height - 3)
+    }
 
     /// Draws the screen for `state` into `area`.
     static func render(_ state: AppState, area: Rect, into frame: inout Frame) {
@@ -11,64 +44,63 @@ enum ModelScreenView {
             if case .unavailable(let path, let reason) = state.model { renderUnavailable(path: path, reason: reason, area: area, into: &frame) }
             return
         }
-        let header = headerLines(summary, theme: frame.theme)
+        let r = regions(summary, area: area)
         let headerBlock = Block(title: summary.name, borderType: .rounded, padding: Margin(horizontal: 1))
-        let headerHeight = Paragraph(header).lineCount(width: max(1, area.width - 4)) + 2
-        let rows = Layout.vertical([.length(headerHeight), .fill(1)]).split(area)
-        frame.render(headerBlock, in: rows[0])
-        frame.render(Paragraph(header), in: headerBlock.inner(rows[0]))
-
-        let columns = Layout.horizontal([.fill(1), .length(sideWidth)]).split(rows[1])
-        renderParts(summary, selected: state.partSelection, area: columns[0], into: &frame)
-        let side = Layout.vertical([.length(WeightPrecision.standard.count + 4), .fill(1)]).split(columns[1])
-        renderMemory(summary, area: side[0], into: &frame)
-        renderFile(summary, area: side[1], into: &frame)
+        frame.render(headerBlock, in: r.header)
+        frame.render(Paragraph(headerLines(summary, theme: frame.theme)), in: headerBlock.inner(r.header))
+        renderParts(summary, selection: TableState(selected: state.partSelection, offset: state.partOffset), area: r.parts, into: &frame)
+        renderMemory(summary, area: r.memory, into: &frame)
+        renderFile(summary, area: r.file, into: &frame)
     }
 
-    /// The architecture lines of the top panel.
+    /// The architecture lines of the top panel, each a muted label and its facts.
     static func headerLines(_ s: ModelSummary, theme: Theme) -> [Line] {
         let d = s.decoder
-        let label = Style(fg: theme.muted)
-        let value = Style(fg: theme.text)
-        var decoder = "\(d.modelType) · \(d.layers) decoder layers · hidden \(d.hiddenSize) · MLP \(d.intermediateSize)"
-        decoder += " · \(d.heads) heads / \(d.kvHeads) KV heads of \(d.headDim) · vocab \(d.vocabSize)"
-        decoder += " · context \(d.contextLength) · rope θ \(Quantity.plain(d.ropeTheta))"
-        decoder += d.tiedEmbeddings ? " · head tied to embeddings" : " · separate head"
-        var lines = [Line([Span("architecture  ", style: label), Span(decoder, style: value)])]
+        func line(_ label: String, _ text: String) -> Line {
+            Line([Span(label.padded(toWidth: 12), style: Style(fg: theme.muted)), Span(text, style: Style(fg: theme.text))])
+        }
+        var lines = [
+            line("decoder", "\(d.modelType) · \(d.layers) layers · hidden \(d.hiddenSize) · MLP \(d.intermediateSize) · "
+                 + "\(d.heads) heads / \(d.kvHeads) KV heads of \(d.headDim)"),
+            line("tokens", "vocabulary \(d.vocabSize) · context \(d.contextLength) · rope θ \(Quantity.plain(d.ropeTheta)) · "
+                 + (d.tiedEmbeddings ? "head tied to the embeddings" : "separate head")),
+        ]
         if let v = s.vision {
-            let text = "CLIP · \(v.layers) layers · hidden \(v.hiddenSize) · \(v.imageSize) px images in \(v.patchSize) px patches"
-            lines.append(Line([Span("vision        ", style: label), Span(text, style: value)]))
+            lines.append(line("vision", "CLIP · \(v.layers) layers · hidden \(v.hiddenSize) · \(v.imageSize) px images in \(v.patchSize) px patches"))
         }
         let total = s.totalParameters
-        lines.append(Line([Span("parameters    ", style: label),
-                           Span("\(Quantity.grouped(total)) (\(Quantity.count(total))) in \(s.tensorCount) tensors", style: value)]))
+        lines.append(line("parameters", "\(Quantity.grouped(total)) (\(Quantity.count(total))) in \(s.tensorCount) tensors"))
         return lines
     }
 
-    /// The rows of the parts table: one per part, then the total.
-    static func partRows(_ s: ModelSummary) -> [[String]] {
+    /// The rows of the parts table: one per part, then the total. `compact` rows give short counts
+    /// and no dtype, for narrow terminals.
+    static func partRows(_ s: ModelSummary, compact: Bool = false) -> [[String]] {
         let total = s.totalParameters
+        let count = compact ? Quantity.count : Quantity.grouped
         var rows = s.parts.map { part in
-            [part.name, Quantity.grouped(part.parameters), Quantity.percent(part.parameters, of: total), part.dtypes.joined(separator: ", ")]
+            [part.name, count(part.parameters), Quantity.percent(part.parameters, of: total), part.dtypes.joined(separator: ", ")]
         }
-        rows.append(["total", Quantity.grouped(total), Quantity.percent(total, of: total), s.dtypes.joined(separator: ", ")])
-        return rows
+        rows.append(["total", count(total), Quantity.percent(total, of: total), s.dtypes.joined(separator: ", ")])
+        return compact ? rows.map { Array($0.prefix(3)) } : rows
     }
 
-    /// The parameters-by-part table in a box, scrolled to keep `selected` in view.
-    static func renderParts(_ s: ModelSummary, selected: Int, area: Rect, into frame: inout Frame) {
-        let rows = partRows(s)
-        let block = Block(title: "Parameters by part", footer: "\(min(selected, rows.count - 1) + 1)/\(rows.count)",
+    /// The parameters-by-part table in a box, from `selection`'s offset; below 45 columns inside the box
+    /// counts are shortened and the dtype column is left out.
+    static func renderParts(_ s: ModelSummary, selection: TableState, area: Rect, into frame: inout Frame) {
+        let block = Block(title: "Parameters by part", footer: "\(min(selection.selected ?? 0, s.parts.count) + 1)/\(s.parts.count + 1)",
                           borderType: .rounded, padding: Margin(horizontal: 1))
         frame.render(block, in: area)
-        let table = Table(columns: [
-            TableColumn("part", width: .fill(1)),
-            TableColumn("parameters", width: .length(14), alignment: .right),
-            TableColumn("share", width: .length(7), alignment: .right),
-            TableColumn("dtype", width: .fill(1)),
-        ], rows: rows, columnSpacing: 2)
-        var state = TableState(selected: selected)
-        frame.render(table, in: block.inner(area), state: &state)
+        let inner = block.inner(area)
+        let compact = inner.width < 45
+        let columns = compact
+            ? [TableColumn("part", width: .fill(1)), TableColumn("params", width: .length(8), alignment: .right),
+               TableColumn("share", width: .length(6), alignment: .right)]
+            : [TableColumn("part", width: .fill(1)), TableColumn("parameters", width: .length(14), alignment: .right),
+               TableColumn("share", width: .length(7), alignment: .right), TableColumn("dtype", width: .fill(1))]
+        let table = Table(columns: columns, rows: partRows(s, compact: compact), columnSpacing: compact ? 1 : 2)
+        var state = selection
+        frame.render(table, in: inner, state: &state)
     }
 
     /// What the weights take in memory at each standard precision.
@@ -77,17 +109,17 @@ enum ModelScreenView {
         frame.render(block, in: area)
         let inner = block.inner(area)
         let total = s.totalParameters
+        let withBits = inner.width >= 34
         let rows = WeightPrecision.standard.map { p in
-            [p.name, Quantity.plain(p.bitsPerWeight), Quantity.bytes(p.bytes(parameters: total))]
+            [p.name] + (withBits ? [Quantity.plain(p.bitsPerWeight)] : []) + [Quantity.bytes(p.bytes(parameters: total))]
         }
-        let table = Table(columns: [
-            TableColumn("precision", width: .fill(1)),
-            TableColumn("bits/w", width: .length(6), alignment: .right),
-            TableColumn("bytes", width: .length(10), alignment: .right),
-        ], rows: rows, columnSpacing: 1)
+        let columns = [TableColumn("precision", width: .fill(1))]
+            + (withBits ? [TableColumn("bits/w", width: .length(6), alignment: .right)] : [])
+            + [TableColumn("bytes", width: .length(10), alignment: .right)]
+        let table = Table(columns: columns, rows: rows, columnSpacing: 1)
         let parts = Layout.vertical([.length(rows.count + 1), .fill(1)]).split(inner)
         frame.render(table, in: parts[0])
-        frame.render(Paragraph("g128: fp16 scale + zero per 128 weights", style: Style(fg: frame.theme.muted)), in: parts[1])
+        frame.render(Paragraph(groupNote, style: Style(fg: frame.theme.muted)), in: parts[1])
     }
 
     /// Where the weights are and what they are stored as.

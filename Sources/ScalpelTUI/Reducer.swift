@@ -9,6 +9,7 @@ public func reduce(_ state: AppState, _ action: Action) -> (AppState, [Effect]) 
     switch action {
     case .resize(let size):
         s.size = size
+        s.scrollParts()
     case .key(let key):
         s.notice = nil
         if let command = s.resolve(key) { s.apply(command, effects: &effects) }
@@ -74,6 +75,10 @@ extension AppState {
             movePart(to: 0)
         case .rowLast:
             movePart(to: partRowCount - 1)
+        case .pageDown:
+            movePart(to: partSelection + max(1, visiblePartRows - 1))
+        case .pageUp:
+            movePart(to: partSelection - max(1, visiblePartRows - 1))
         case .helpDown, .helpUp:
             guard case .help(let scroll) = overlay else { return }
             let box = help.boxArea(in: helpArea, theme: theme)
@@ -110,6 +115,18 @@ extension AppState {
     private mutating func movePart(to row: Int) {
         guard screen == .model, partRowCount > 0 else { return }
         partSelection = min(max(0, row), partRowCount - 1)
+        scrollParts()
+    }
+
+    /// The rows of the parts table that fit on the screen.
+    var visiblePartRows: Int {
+        guard let summary = model.summary else { return 0 }
+        return ModelScreenView.visiblePartRows(summary, size: size)
+    }
+
+    /// Moves the parts table's first row as little as possible to keep the selection in view.
+    mutating func scrollParts() {
+        partOffset = TableState.scrolled(offset: partOffset, selected: partSelection, visible: visiblePartRows, rowCount: partRowCount)
     }
 
     /// The area the help overlay is centred in: the screen between the tab bar and the footer.

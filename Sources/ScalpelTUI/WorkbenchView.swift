@@ -23,7 +23,7 @@ public enum WorkbenchView {
         default:
             PlaceholderView.render(PlaceholderView.content(for: state.screen), area: rows[1], into: &frame)
         }
-        frame.render(KeyHints(keymap: state.keymap, context: state.context), in: rows[2])
+        frame.render(footer(state), in: rows[2])
         if let notice = state.notice {
             frame.render(Toast(notice.message, kind: notice.kind, corner: .bottomRight, maxWidth: 48), in: rows[1])
         }
@@ -35,6 +35,14 @@ public enum WorkbenchView {
         case .palette:
             if let palette = state.palette { frame.render(palette, in: area) }
         }
+    }
+
+    /// The footer hints: the palette's own keys while it is open (every other key types into it),
+    /// else the active bindings of the context.
+    static func footer(_ state: AppState) -> KeyHints {
+        guard case .palette = state.overlay else { return KeyHints(keymap: state.keymap, context: state.context) }
+        let own = state.keymap.bindings(in: Keymap.paletteContext)
+        return KeyHints(own.compactMap { b in b.hint.map { KeyHint(key: b.keyLabel, label: $0) } })
     }
 
     /// The tab bar, with the model's name on the right when there is room.

@@ -1,6 +1,0 @@
-import Testing
-@testable import ScalpelTUI
-
-@Test func moduleLoads() {
-    #expect(Bool(true))
-}
