@@ -55,6 +55,17 @@ public enum Attention {
         @inlinable public var probsCount: Int { batch * heads * seqLen * keys }
         /// Keys query `i` may see before the padding mask: `past + i + 1`, or all when not causal.
         @inlinable public func visibleKeys(_ i: Int) -> Int { causal ? min(past + i + 1, keys) : keys }
+
+        /// Query rows in tiles `[start, end)` with the number of keys any row of the tile can see:
+        /// under the causal mask the score products stop at the tile's last visible key, which
+        /// halves their work on long sequences; bidirectional attention is one tile of all keys.
+        @inlinable public func queryTiles(rows tile: Int = 64) -> [(start: Int, end: Int, keys: Int)] {
+            guard causal, seqLen > tile else { return seqLen > 0 ? [(0, seqLen, keys)] : [] }
+            return Swift.stride(from: 0, to: seqLen, by: tile).map { start in
+                let end = Swift.min(start + tile, seqLen)
+                return (start, end, visibleKeys(end - 1))
+            }
+        }
     }
 
     /// `probs = masked softmax(q·kᵀ/√headDim)`, `out = probs·v`, head by head.
@@ -74,22 +85,26 @@ public enum Attention {
             let vb = v + b * s.kvCapacity * ldkv
             let pb = probs + b * s.heads * tq * nk
             let mask = keyMask.map { $0 + b * s.kvCapacity }
-            for j in 0..<s.kvHeads {
-                Matmul.batched(transA: false, transB: true, m: tq, n: nk, k: hd, batch: g, alpha: scale,
-                               a: qb + j * g * hd, lda: ldq, strideA: hd,
-                               b: kb + j * hd, ldb: ldkv, strideB: 0,
-                               beta: 0, c: pb + j * g * tq * nk, ldc: nk, strideC: tq * nk)
+            for (i0, i1, used) in s.queryTiles() {
+                for j in 0..<s.kvHeads {
+                    Matmul.batched(transA: false, transB: true, m: i1 - i0, n: used, k: hd, batch: g, alpha: scale,
+                                   a: qb + i0 * ldq + j * g * hd, lda: ldq, strideA: hd,
+                                   b: kb + j * hd, ldb: ldkv, strideB: 0,
+                                   beta: 0, c: pb + j * g * tq * nk + i0 * nk, ldc: nk, strideC: tq * nk)
+                }
             }
             for h in 0..<s.heads {
                 for i in 0..<tq {
                     maskedSoftmaxRow(pb + (h * tq + i) * nk, visible: s.visibleKeys(i), count: nk, mask: mask)
                 }
             }
-            for j in 0..<s.kvHeads {
-                Matmul.batched(transA: false, transB: false, m: tq, n: hd, k: nk, batch: g,
-                               a: pb + j * g * tq * nk, lda: nk, strideA: tq * nk,
-                               b: vb + j * hd, ldb: ldkv, strideB: 0,
-                               beta: 0, c: ob + j * g * hd, ldc: ldq, strideC: hd)
+            for (i0, i1, used) in s.queryTiles() {
+                for j in 0..<s.kvHeads {
+                    Matmul.batched(transA: false, transB: false, m: i1 - i0, n: hd, k: used, batch: g,
+                                   a: pb + j * g * tq * nk + i0 * nk, lda: nk, strideA: tq * nk,
+                                   b: vb + j * hd, ldb: ldkv, strideB: 0,
+                                   beta: 0, c: ob + i0 * ldq + j * g * hd, ldc: ldq, strideC: hd)
+                }
             }
         }
     }
@@ -152,22 +167,27 @@ public enum Attention {
                 let dkj = dK + b * s.kvCapacity * ldkv + j * hd
                 let dvj = dV + b * s.kvCapacity * ldkv + j * hd
                 let p = probs + (b * s.heads + h) * tq * nk
-                // dP = dOut_h · v_jᵀ ; dV_j += Pᵀ · dOut_h
-                gemm(false, true, tq, nk, hd, 1, doh, ldq, vj, ldkv, 0, dS, nk)
-                gemm(true, false, nk, hd, tq, 1, p, nk, doh, ldq, 1, dvj, ldkv)
-                // softmax backward in place: dS = P ⊙ (dP − Σ P ⊙ dP)
-                for i in 0..<tq {
-                    let pr = p + i * nk
-                    let dr = dS + i * nk
-                    let limit = s.visibleKeys(i)
-                    var dot: T = 0
-                    for c in 0..<limit { dot += pr[c] * dr[c] }
-                    for c in 0..<limit { dr[c] = pr[c] * (dr[c] - dot) }
-                    if limit < nk { (dr + limit).update(repeating: 0, count: nk - limit) }
+                for (i0, i1, used) in s.queryTiles() {
+                    let rows = i1 - i0
+                    let dSt = dS + i0 * nk
+                    let pt = p + i0 * nk
+                    // dP = dOut_h · v_jᵀ ; dV_j += Pᵀ · dOut_h
+                    gemm(false, true, rows, used, hd, 1, doh + i0 * ldq, ldq, vj, ldkv, 0, dSt, nk)
+                    gemm(true, false, used, hd, rows, 1, pt, nk, doh + i0 * ldq, ldq, 1, dvj, ldkv)
+                    // softmax backward in place: dS = P ⊙ (dP − Σ P ⊙ dP)
+                    for i in i0..<i1 {
+                        let pr = p + i * nk
+                        let dr = dS + i * nk
+                        let limit = s.visibleKeys(i)
+                        var dot: T = 0
+                        for c in 0..<limit { dot += pr[c] * dr[c] }
+                        for c in 0..<limit { dr[c] = pr[c] * (dr[c] - dot) }
+                        if limit < used { (dr + limit).update(repeating: 0, count: used - limit) }
+                    }
+                    // scores = scale · q_h · k_jᵀ
+                    gemm(false, false, rows, hd, used, scale, dSt, nk, kj, ldkv, 1, dqh + i0 * ldq, ldq)
+                    gemm(true, false, used, hd, rows, scale, dSt, nk, qh + i0 * ldq, ldq, 1, dkj, ldkv)
                 }
-                // scores = scale · q_h · k_jᵀ
-                gemm(false, false, tq, hd, nk, scale, dS, nk, kj, ldkv, 1, dqh, ldq)
-                gemm(true, false, nk, hd, tq, scale, dS, nk, qh, ldq, 1, dkj, ldkv)
             }
         }
     }

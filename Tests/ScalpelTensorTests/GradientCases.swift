@@ -37,6 +37,10 @@ enum GradCases {
                       past: 3, capacity: 6, mask: [1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1]),
             attention(name: "attention bidirectional", batch: 2, seqLen: 3, heads: 2, kvHeads: 2, headDim: 3,
                       mask: [1, 1, 0, 1, 1, 1], causal: false),
+            // Longer than one 64-row query tile, after a cached prefix: the causal products stop
+            // at each tile's last visible key.
+            attention(name: "attention causal tiles", batch: 1, seqLen: 70, heads: 2, kvHeads: 1, headDim: 2,
+                      past: 3),
             softmax(),
             elementwise("silu", SiLU.self), elementwise("gelu tanh", GELUTanh.self),
             elementwise("gelu erf", GELUErf.self), elementwise("quick gelu", QuickGELU.self),
