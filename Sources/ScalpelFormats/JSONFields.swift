@@ -42,10 +42,16 @@ struct JSONFields {
         return v
     }
 
+    /// `v` as an `Int`, or an error naming `key` (an integer beyond `Int` is named as too large).
+    func integer(_ v: JSONValue, _ key: String) throws -> Int {
+        if let i = v.int { return i }
+        if case .uint(let u) = v { throw error(key, "integer \(u) is too large") }
+        throw error(key, "expected an integer, found \(v.kindDescription)")
+    }
+
     func optionalInt(_ key: String) throws -> Int? {
         guard let v = value(key) else { return nil }
-        guard let i = v.int else { throw error(key, "expected an integer, found \(v.kindDescription)") }
-        return i
+        return try integer(v, key)
     }
 
     func int(_ key: String) throws -> Int {
@@ -112,13 +118,9 @@ struct JSONFields {
     func optionalIntList(_ key: String) throws -> [Int]? {
         guard let v = value(key) else { return nil }
         if let i = v.int { return [i] }
+        if case .uint(let u) = v { throw error(key, "integer \(u) is too large") }
         if let a = v.array {
-            return try a.enumerated().map { index, element in
-                guard let i = element.int else {
-                    throw error("\(key)[\(index)]", "expected an integer, found \(element.kindDescription)")
-                }
-                return i
-            }
+            return try a.enumerated().map { index, element in try integer(element, "\(key)[\(index)]") }
         }
         throw error(key, "expected an integer or a list of integers, found \(v.kindDescription)")
     }

@@ -66,28 +66,34 @@ public final class SafetensorsFile: WeightSource {
         dataStart = 8 + headerLength
         let dataSize = file.count - dataStart
 
-        let json: SafetensorsJSON
+        let json: JSONValue
         do {
-            json = try SafetensorsJSON.parse(header)
+            json = try JSONValue.parse(header, options: .strict)
         } catch {
-            throw r.error("header is not valid JSON: \(error.message) at byte \(error.offset) of the header")
+            throw r.error("header is not valid JSON at \(error.location) (byte \(error.offset) of the header): \(error.problem)")
         }
         guard case .object(let entries) = json else {
-            throw r.error("header is \(json.kind), not a JSON object")
+            throw r.error("header is \(json.kindDescription), not a JSON object")
         }
 
         var meta: [String: String] = [:]
         var list: [SafetensorsTensor] = []
         list.reserveCapacity(entries.count)
-        for member in entries {
-            let (key, value) = (member.key, member.value)
+        // Keys in byte order, so that the first problem reported is the same on every run.
+        for key in entries.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            let value = entries[key]!
             if key == "__metadata__" {
                 meta = try Self.parseMetadata(value, reader: r)
                 continue
             }
             list.append(try Self.parseEntry(key, value, dataSize: dataSize, reader: r))
         }
-        list.sort { ($0.dataOffsets.lowerBound, $0.dataOffsets.upperBound) < ($1.dataOffsets.lowerBound, $1.dataOffsets.upperBound) }
+        list.sort { a, b in
+            if a.dataOffsets != b.dataOffsets {
+                return (a.dataOffsets.lowerBound, a.dataOffsets.upperBound) < (b.dataOffsets.lowerBound, b.dataOffsets.upperBound)
+            }
+            return a.name.utf8.lexicographicallyPrecedes(b.name.utf8)
+        }
         var previous: SafetensorsTensor?
         for t in list where !t.dataOffsets.isEmpty {
             if let p = previous, t.dataOffsets.lowerBound < p.dataOffsets.upperBound {
@@ -103,39 +109,39 @@ public final class SafetensorsFile: WeightSource {
         index = map
     }
 
-    private static func parseMetadata(_ value: SafetensorsJSON, reader r: ByteReader) throws -> [String: String] {
+    private static func parseMetadata(_ value: JSONValue, reader r: ByteReader) throws -> [String: String] {
         guard case .object(let pairs) = value else {
-            throw r.error("__metadata__ is \(value.kind), expected an object of strings")
+            throw r.error("__metadata__ is \(value.kindDescription), expected an object of strings")
         }
         var meta: [String: String] = [:]
-        for member in pairs {
-            let (k, v) = (member.key, member.value)
+        for k in pairs.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            let v = pairs[k]!
             guard case .string(let s) = v else {
-                throw r.error("__metadata__ entry '\(k)' is \(v.kind), expected a string")
+                throw r.error("__metadata__ entry '\(k)' is \(v.kindDescription), expected a string")
             }
             meta[k] = s
         }
         return meta
     }
 
-    private static func parseEntry(_ name: String, _ value: SafetensorsJSON, dataSize: Int,
+    private static func parseEntry(_ name: String, _ value: JSONValue, dataSize: Int,
                                    reader r: ByteReader) throws -> SafetensorsTensor {
         guard case .object(let fields) = value else {
-            throw r.error("tensor '\(name)' is described by \(value.kind), expected an object")
+            throw r.error("tensor '\(name)' is described by \(value.kindDescription), expected an object")
         }
-        func field(_ key: String) throws -> SafetensorsJSON {
-            guard let v = fields.first(where: { $0.key == key })?.value else {
-                throw r.error("tensor '\(name)' has no '\(key)'")
-            }
+        func field(_ key: String) throws -> JSONValue {
+            guard let v = fields[key] else { throw r.error("tensor '\(name)' has no '\(key)'") }
             return v
         }
         func integers(_ key: String) throws -> [Int] {
-            guard case .array(let items) = try field(key) else {
-                throw r.error("tensor '\(name)': '\(key)' is \(try field(key).kind), expected an array of integers")
+            let v = try field(key)
+            guard case .array(let items) = v else {
+                throw r.error("tensor '\(name)': '\(key)' is \(v.kindDescription), expected an array of integers")
             }
             return try items.map { item in
-                guard case .integer(let v) = item else {
-                    throw r.error("tensor '\(name)': '\(key)' holds \(item.brief), expected non-negative integers")
+                // Exact: the parser keeps every integer up to 64 bits, so nothing here went through Double.
+                guard let v = item.uint64 else {
+                    throw r.error("tensor '\(name)': '\(key)' holds \(item.briefDescription), expected non-negative integers")
                 }
                 guard let i = Int(exactly: v) else {
                     throw r.error("tensor '\(name)': '\(key)' value \(v) is too large")
@@ -143,8 +149,9 @@ public final class SafetensorsFile: WeightSource {
                 return i
             }
         }
-        guard case .string(let dtypeName) = try field("dtype") else {
-            throw r.error("tensor '\(name)': 'dtype' is \(try field("dtype").kind), expected a string")
+        let dtypeValue = try field("dtype")
+        guard case .string(let dtypeName) = dtypeValue else {
+            throw r.error("tensor '\(name)': 'dtype' is \(dtypeValue.kindDescription), expected a string")
         }
         guard let dtype = SafetensorsDType(rawValue: dtypeName) else {
             throw r.error("tensor '\(name)' has unknown dtype '\(dtypeName)'")

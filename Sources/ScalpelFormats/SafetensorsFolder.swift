@@ -56,42 +56,44 @@ public final class SafetensorsFolder: WeightSource {
         indexPath = index
 
         let indexFile = try MappedFile(path: index)
-        let json: SafetensorsJSON
+        let json: JSONValue
         do {
-            json = try SafetensorsJSON.parse(indexFile.bytes)
+            json = try JSONValue.parse(indexFile.bytes, options: .strict)
         } catch {
-            throw FormatError(file: index, "is not valid JSON: \(error.message) at byte \(error.offset)")
+            throw FormatError(file: index, "is not valid JSON at \(error.location): \(error.problem)")
         }
         guard case .object(let top) = json else {
-            throw FormatError(file: index, "is \(json.kind), expected a JSON object")
+            throw FormatError(file: index, "is \(json.kindDescription), expected a JSON object")
         }
         var meta: [String: String] = [:]
-        if let m = top.first(where: { $0.key == "metadata" })?.value, case .object(let pairs) = m {
-            for member in pairs {
-                let (k, v) = (member.key, member.value)
+        if case .object(let pairs)? = top["metadata"] {
+            for (k, v) in pairs {
                 switch v {
                 case .string(let s): meta[k] = s
-                case .integer(let i): meta[k] = String(i)
-                case .number(let s): meta[k] = s
+                case .int(let i): meta[k] = String(i)
+                case .uint(let i): meta[k] = String(i)
+                case .double(let d): meta[k] = String(d)
                 case .bool(let b): meta[k] = b ? "true" : "false"
                 default: break
                 }
             }
         }
         metadata = meta
-        guard let wm = top.first(where: { $0.key == "weight_map" })?.value else {
+        guard let wm = top["weight_map"] else {
             throw FormatError(file: index, "has no 'weight_map'")
         }
-        guard case .object(let entries) = wm else {
-            throw FormatError(file: index, "'weight_map' is \(wm.kind), expected an object of tensor name → shard file")
+        guard case .object(let entryMap) = wm else {
+            throw FormatError(file: index, "'weight_map' is \(wm.kindDescription), expected an object of tensor name → shard file")
         }
+        // Tensor names in byte order: the order Hugging Face writes them in (sort_keys), so shards come in
+        // the order of their first tensor, and the first problem reported is the same on every run.
+        let entries = entryMap.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
 
         var map: [String: String] = [:]
         var shardOrder: [String] = []
-        for member in entries {
-            let (tensor, v) = (member.key, member.value)
+        for (tensor, v) in entries {
             guard case .string(let shard) = v else {
-                throw FormatError(file: index, "weight_map entry '\(tensor)' is \(v.kind), expected a shard file name")
+                throw FormatError(file: index, "weight_map entry '\(tensor)' is \(v.kindDescription), expected a shard file name")
             }
             if shard.isEmpty || shard.contains("/") || shard == "." || shard == ".." || shard.contains("\0") {
                 throw FormatError(file: index, "weight_map names shard '\(shard)' for tensor '\(tensor)', which is not a file name inside the folder")
@@ -105,7 +107,7 @@ public final class SafetensorsFolder: WeightSource {
         for shard in shardOrder {
             let shardPath = folder + "/" + shard
             if !Self.exists(shardPath) {
-                let example = entries.first { $0.value.stringValue == shard }?.key ?? ""
+                let example = entries.first { $0.value.string == shard }?.key ?? ""
                 throw FormatError(file: index, "names shard '\(shard)' (for tensor '\(example)' and others), but \(shardPath) is missing")
             }
             opened[shard] = try SafetensorsFile(path: shardPath)
@@ -118,7 +120,7 @@ public final class SafetensorsFolder: WeightSource {
             let file = opened[shard]!
             for t in file.tensors where map[t.name] == shard { names.append(t.name) }
         }
-        for (tensor, shard) in entries.map({ ($0.key, $0.value.stringValue ?? "") }) where opened[shard]?.tensor(tensor) == nil {
+        for (tensor, shard) in entries.map({ ($0.key, $0.value.string ?? "") }) where opened[shard]?.tensor(tensor) == nil {
             throw FormatError(file: index, "lists tensor '\(tensor)' in shard '\(shard)', but that shard does not hold it")
         }
         tensorNames = names
@@ -153,12 +155,5 @@ public final class SafetensorsFolder: WeightSource {
     static func exists(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0
-    }
-}
-
-extension SafetensorsJSON {
-    var stringValue: String? {
-        if case .string(let s) = self { return s }
-        return nil
     }
 }

@@ -101,20 +101,20 @@ public struct SafetensorsWriter {
         func comma() { if !first { json.append(UInt8(ascii: ",")) }; first = false }
         if !metadata.isEmpty {
             comma()
-            SafetensorsJSON.appendString("__metadata__", to: &json)
+            JSONValue.appendString("__metadata__", to: &json)
             json += Array(":{".utf8)
             for (i, key) in metadata.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
                 if i > 0 { json.append(UInt8(ascii: ",")) }
-                SafetensorsJSON.appendString(key, to: &json)
+                JSONValue.appendString(key, to: &json)
                 json.append(UInt8(ascii: ":"))
-                SafetensorsJSON.appendString(metadata[key]!, to: &json)
+                JSONValue.appendString(metadata[key]!, to: &json)
             }
             json.append(UInt8(ascii: "}"))
         }
         var offset = 0
         for e in list {
             comma()
-            SafetensorsJSON.appendString(e.name, to: &json)
+            JSONValue.appendString(e.name, to: &json)
             json += Array(":{\"dtype\":\"\(e.dtype.rawValue)\",\"shape\":[".utf8)
             json += Array(e.shape.map(String.init).joined(separator: ",").utf8)
             json += Array("],\"data_offsets\":[\(offset),\(offset + e.byteCount)]}".utf8)

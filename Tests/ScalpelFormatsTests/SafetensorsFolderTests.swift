@@ -93,11 +93,14 @@ import Testing
         let cases: [(String, [String])] = [
             (#"{"weight_map": {"a": "../outside.safetensors"}}"#, ["'../outside.safetensors'", "not a file name inside the folder"]),
             (#"{"weight_map": {"a": ".."}}"#, ["not a file name inside the folder"]),
-            (#"{"weight_map": {"a": 3}}"#, ["weight_map entry 'a' is a number"]),
+            (#"{"weight_map": {"a": 3}}"#, ["weight_map entry 'a' is an integer"]),
             (#"{"weight_map": []}"#, ["'weight_map' is an array"]),
             (#"{"metadata": {}}"#, ["has no 'weight_map'"]),
             (#"[]"#, ["expected a JSON object"]),
             (#"{"weight_map": "#, ["is not valid JSON"]),
+            (#"{"weight_map": {"a": "x.safetensors", "a": "y.safetensors"}}"#,
+             ["is not valid JSON at line 1, column 39", #"key "a" appears twice"#]),
+            ("{\n  \"weight_map\": {\"a\": 1e}\n}", ["is not valid JSON at line 2, column 25", "expected digits in the exponent"]),
         ]
         for (json, parts) in cases {
             let dir = try Self.makeSharded(index: json)

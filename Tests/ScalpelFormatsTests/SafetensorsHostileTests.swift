@@ -55,6 +55,16 @@ import Testing
         FormatsTesting.expectError("header is not valid JSON", "control character") { try Self.parse("{\"a\n\":1}") }
         FormatsTesting.expectError("header is not valid JSON", "unpaired surrogate") { try Self.parse(#"{"\ud800":1}"#) }
         FormatsTesting.expectError("header is not valid JSON", "leading zero") { try Self.parse(#"{"a":01}"#) }
+        // Where: line and column, and the byte of the header.
+        FormatsTesting.expectError("header is not valid JSON at line 1, column 8 (byte 7 of the header): expected a string key") {
+            try Self.parse(#"{"a":1,}"#)
+        }
+        FormatsTesting.expectError("header is not valid JSON at line 3, column 1 (byte 9 of the header): unterminated string") {
+            try Self.parse("{\n\"a\":1,\n\"b")
+        }
+        // What serde_json refuses is refused here too, though config files may have it.
+        FormatsTesting.expectError("header is not valid JSON", "unexpected character 'N'") { try Self.parse(#"{"a":NaN}"#) }
+        FormatsTesting.expectError("header is not valid JSON", "unexpected character '\\xef'") { try Self.parse("\u{FEFF}{}") }
     }
 
     @Test func invalidUTF8InHeader() {
@@ -81,6 +91,10 @@ import Testing
         FormatsTesting.expectError("\"t\" appears twice") {
             try Self.parse("{" + Self.entry() + "," + Self.entry() + "}", data: zeros8)
         }
+        // Inside an entry too, and said where.
+        FormatsTesting.expectError("header is not valid JSON at line 1, column 21", #"key "dtype" appears twice"#) {
+            try Self.parse(#"{"t":{"dtype":"F32","dtype":"F16","shape":[2],"data_offsets":[0,8]}}"#, data: zeros8)
+        }
     }
 
     @Test func offsetsOutsideTheData() {
@@ -95,6 +109,16 @@ import Testing
         }
         FormatsTesting.expectError("tensor 't'", "expected non-negative integers") {
             try Self.parse("{" + Self.entry(offsets: "[0,99999999999999999999999]") + "}", data: zeros8)
+        }
+        // Exact to the last digit: never rounded through Double.
+        FormatsTesting.expectError("tensor 't': 'data_offsets' value 18446744073709551615 is too large") {
+            try Self.parse("{" + Self.entry(offsets: "[0,18446744073709551615]") + "}", data: zeros8)
+        }
+        FormatsTesting.expectError("tensor 't': 'data_offsets' value 9223372036854775808 is too large") {
+            try Self.parse("{" + Self.entry(offsets: "[0,9223372036854775808]") + "}", data: zeros8)
+        }
+        FormatsTesting.expectError("tensor 't'", "[0, 9007199254740993]", "run past the end of the data region") {
+            try Self.parse("{" + Self.entry(offsets: "[0,9007199254740993]") + "}", data: zeros8)
         }
     }
 
@@ -131,7 +155,7 @@ import Testing
         FormatsTesting.expectError("tensor 't' has unknown dtype 'F17'") {
             try Self.parse("{" + Self.entry(dtype: "F17") + "}", data: zeros8)
         }
-        FormatsTesting.expectError("'dtype' is a number") {
+        FormatsTesting.expectError("'dtype' is an integer") {
             try Self.parse(#"{"t":{"dtype":4,"shape":[2],"data_offsets":[0,8]}}"#, data: zeros8)
         }
     }
@@ -152,15 +176,16 @@ import Testing
         }
         FormatsTesting.expectError("'shape' holds -2") { try Self.parse("{" + Self.entry(shape: "[-2]") + "}", data: zeros8) }
         FormatsTesting.expectError("'shape' holds 2.0") { try Self.parse("{" + Self.entry(shape: "[2.0]") + "}", data: zeros8) }
-        FormatsTesting.expectError("'shape' holds 2e0") { try Self.parse("{" + Self.entry(shape: "[2e0]") + "}", data: zeros8) }
+        FormatsTesting.expectError("'shape' holds 2.0") { try Self.parse("{" + Self.entry(shape: "[2e0]") + "}", data: zeros8) }
         FormatsTesting.expectError("'data_offsets' has 3 values") {
             try Self.parse("{" + Self.entry(offsets: "[0,4,8]") + "}", data: zeros8)
         }
     }
 
     @Test func metadataMustBeStrings() {
-        FormatsTesting.expectError("__metadata__ entry 'n' is a number") { try Self.parse(#"{"__metadata__":{"n":1}}"#) }
+        FormatsTesting.expectError("__metadata__ entry 'n' is an integer") { try Self.parse(#"{"__metadata__":{"n":1}}"#) }
         FormatsTesting.expectError("__metadata__ is an array") { try Self.parse(#"{"__metadata__":["x"]}"#) }
+        FormatsTesting.expectError("__metadata__ entry 'x' is a number") { try Self.parse(#"{"__metadata__":{"x":1.5}}"#) }
         #expect(throws: Never.self) { try Self.parse(#"{"__metadata__":{"k":"v","\u00e9":"\n"}}"#) }
     }
 

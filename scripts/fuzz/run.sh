@@ -17,7 +17,8 @@ fixtures=Tests/ScalpelFormatsTests/Fixtures
 sources=(
   "$src/FormatError.swift" "$src/GGUFValue.swift" "$src/MappedFile.swift" "$src/ByteReader.swift"
   "$src/AtomicFile.swift" "$src/WeightSource.swift"
-  "$src/SafetensorsDType.swift" "$src/SafetensorsFile.swift" "$src/SafetensorsFolder.swift" "$src/SafetensorsJSON.swift"
+  "$src/SafetensorsDType.swift" "$src/SafetensorsFile.swift" "$src/SafetensorsFolder.swift"
+  "$src/JSONValue.swift" "$src/JSONParser.swift" "$src/JSONFields.swift" "$src/AWQWeightSource.swift" "$src/AWQPacking.swift"
   "$src/GGUFFile.swift" "$src/GGUFDequantizer.swift" "$src/GGUFNameMap.swift" "$src/GGUFTensorType.swift"
   "$src/GGUFWeightSource.swift"
 )
