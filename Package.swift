@@ -37,12 +37,13 @@ let package = Package(
         .target(name: "ScalpelFormats", dependencies: ["ScalpelTensor", "CImageDecode"]),
         .target(name: "ScalpelModels", dependencies: ["ScalpelTensor", "ScalpelFormats"]),
         .target(name: "ScalpelEngine", dependencies: ["ScalpelTensor", "ScalpelFormats", "ScalpelModels"]),
+        .target(name: "ScalpelData", dependencies: ["ScalpelFormats"]),
         .target(name: "ScalpelTerm"),
         .target(name: "ScalpelTUI", dependencies: ["ScalpelTerm", "ScalpelEngine", "CNcursesW"]),
         .executableTarget(
             name: "scalpel",
             dependencies: [
-                "ScalpelTensor", "ScalpelFormats", "ScalpelModels", "ScalpelEngine", "ScalpelTUI",
+                "ScalpelTensor", "ScalpelFormats", "ScalpelModels", "ScalpelEngine", "ScalpelTUI", "ScalpelData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -51,6 +52,7 @@ let package = Package(
         .testTarget(name: "ScalpelModelsTests", dependencies: ["ScalpelModels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ScalpelTermTests", dependencies: ["ScalpelTerm"], resources: [.copy("Golden")]),
         .testTarget(name: "ScalpelTUITests", dependencies: ["ScalpelTUI"]),
+        .testTarget(name: "ScalpelDataTests", dependencies: ["ScalpelData"]),
     ],
     swiftLanguageModes: [.v6]
 )

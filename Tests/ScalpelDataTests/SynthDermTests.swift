@@ -1,0 +1,4 @@
+import Testing
+@testable import ScalpelData
+
+@Suite struct SynthDermTests {}
