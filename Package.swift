@@ -36,6 +36,7 @@ let package = Package(
         ),
         .target(name: "ScalpelFormats", dependencies: ["ScalpelTensor", "CImageDecode"]),
         .target(name: "ScalpelModels", dependencies: ["ScalpelTensor", "ScalpelFormats"]),
+        .target(name: "ScalpelTrain", dependencies: ["ScalpelTensor", "ScalpelFormats", "ScalpelModels"]),
         .target(name: "ScalpelEngine", dependencies: ["ScalpelTensor", "ScalpelFormats", "ScalpelModels"]),
         .target(name: "ScalpelData", dependencies: ["ScalpelFormats"]),
         .target(name: "ScalpelTerm"),
@@ -53,6 +54,7 @@ let package = Package(
         .testTarget(name: "ScalpelTermTests", dependencies: ["ScalpelTerm"], resources: [.copy("Golden")]),
         .testTarget(name: "ScalpelTUITests", dependencies: ["ScalpelTUI"]),
         .testTarget(name: "ScalpelDataTests", dependencies: ["ScalpelData"]),
+        .testTarget(name: "ScalpelTrainTests", dependencies: ["ScalpelTrain"]),
     ],
     swiftLanguageModes: [.v6]
 )
