@@ -54,14 +54,16 @@ public typealias LlamaBlockGradients = LlamaBlockWeights
 ///
 /// `forward` works in place on the residual stream `x[rows, hidden]`. With activations it saves what
 /// `backward` needs; with a KV cache layer it appends this step's keys and values and attends over
-/// the cached ones too.
+/// the cached ones too. `adapters` (LoRA) add their terms after each base linear; see `LinearAdapter`.
 public struct LlamaBlock {
     public let config: ModelConfig.Llama
     public let weights: LlamaBlockWeights
+    public var adapters: LlamaBlockAdapters
 
-    public init(config: ModelConfig.Llama, weights: LlamaBlockWeights) {
+    public init(config: ModelConfig.Llama, weights: LlamaBlockWeights, adapters: LlamaBlockAdapters = LlamaBlockAdapters()) {
         self.config = config
         self.weights = weights
+        self.adapters = adapters
     }
 
     /// Runs the block on `x` in place.
@@ -87,6 +89,10 @@ public struct LlamaBlock {
         Linear.forward(out: a.q.pointer, x: a.normed1.pointer, weight: w.q.pointer, bias: w.qBias?.readPointer, n: n, inFeatures: h, outFeatures: qd)
         Linear.forward(out: a.k.pointer, x: a.normed1.pointer, weight: w.k.pointer, bias: w.kBias?.readPointer, n: n, inFeatures: h, outFeatures: kvd)
         Linear.forward(out: a.v.pointer, x: a.normed1.pointer, weight: w.v.pointer, bias: w.vBias?.readPointer, n: n, inFeatures: h, outFeatures: kvd)
+        let ad = adapters
+        ad.q?.forward(out: a.q.pointer, x: a.normed1.pointer, n: n)
+        ad.k?.forward(out: a.k.pointer, x: a.normed1.pointer, n: n)
+        ad.v?.forward(out: a.v.pointer, x: a.normed1.pointer, n: n)
         Rope.forward(out: a.q.pointer, x: a.q.pointer, positions: positions, invFreq: invFreq, n: n, heads: heads, headDim: hd, attentionScaling: attentionScaling)
         Rope.forward(out: a.k.pointer, x: a.k.pointer, positions: positions, invFreq: invFreq, n: n, heads: kvHeads, headDim: hd, attentionScaling: attentionScaling)
 
@@ -107,15 +113,19 @@ public struct LlamaBlock {
             for r in 0..<n { for j in 0..<h { x[r * h + j] += bias.pointer[j] } }
         }
         Matmul.forward(out: x, a: a.attended.pointer, b: w.o.pointer, m: n, n: h, k: qd, transB: true, accumulate: true)
+        ad.o?.forward(out: x, x: a.attended.pointer, n: n)
         a.residual1.pointer.update(from: x, count: n * h)
         RMSNorm.forward(out: a.normed2.pointer, rstd: a.rstd2.pointer, x: x, weight: w.postNorm.pointer, n: n, dim: h, eps: eps)
         Linear.forward(out: a.gate.pointer, x: a.normed2.pointer, weight: w.gate.pointer, bias: w.gateBias?.readPointer, n: n, inFeatures: h, outFeatures: f)
         Linear.forward(out: a.up.pointer, x: a.normed2.pointer, weight: w.up.pointer, bias: w.upBias?.readPointer, n: n, inFeatures: h, outFeatures: f)
+        ad.gate?.forward(out: a.gate.pointer, x: a.normed2.pointer, n: n)
+        ad.up?.forward(out: a.up.pointer, x: a.normed2.pointer, n: n)
         SwiGLU.forward(out: a.hidden.pointer, gate: a.gate.pointer, up: a.up.pointer, count: n * f)
         if let bias = w.downBias {
             for r in 0..<n { for j in 0..<h { x[r * h + j] += bias.pointer[j] } }
         }
         Matmul.forward(out: x, a: a.hidden.pointer, b: w.down.pointer, m: n, n: h, k: f, transB: true, accumulate: true)
+        ad.down?.forward(out: x, x: a.hidden.pointer, n: n)
     }
 
     /// Given `dx = ∂L/∂y` for the block output, replaces it in place with `∂L/∂x` and accumulates
@@ -126,7 +136,7 @@ public struct LlamaBlock {
         invFreq: UnsafePointer<Float>, attentionScaling: Float = 1, saved a: LlamaBlockActivations,
         grads g: LlamaBlockGradients?
     ) {
-        let c = config, w = weights, n = step.rows, h = c.hiddenSize
+        let c = config, w = weights, n = step.rows, h = c.hiddenSize, ad = adapters
         let heads = c.numAttentionHeads, kvHeads = c.numKeyValueHeads, hd = c.headDim
         let qd = heads * hd, kvd = kvHeads * hd, f = c.intermediateSize
         // MLP branch: dx carries ∂L/∂x₁ from the residual; add what flows through the MLP.
@@ -136,17 +146,21 @@ public struct LlamaBlock {
         let dUp = FloatBuffer(count: n * f)
         Linear.backward(dX: dHidden.pointer, dWeight: g?.down.pointer, dBias: g?.downBias?.pointer, dOut: dx, x: a.hidden.pointer,
                         weight: w.down.pointer, n: n, inFeatures: f, outFeatures: h)
+        ad.down?.backward(dX: dHidden.pointer, dOut: dx, x: a.hidden.pointer, n: n)
         SwiGLU.backward(dGate: dGate.pointer, dUp: dUp.pointer, dOut: dHidden.pointer, gate: a.gate.pointer, up: a.up.pointer, count: n * f)
         Linear.backward(dX: dNormed.pointer, dWeight: g?.gate.pointer, dBias: g?.gateBias?.pointer, dOut: dGate.pointer, x: a.normed2.pointer,
                         weight: w.gate.pointer, n: n, inFeatures: h, outFeatures: f)
+        ad.gate?.backward(dX: dNormed.pointer, dOut: dGate.pointer, x: a.normed2.pointer, n: n)
         Linear.backward(dX: dNormed.pointer, dWeight: g?.up.pointer, dBias: g?.upBias?.pointer, dOut: dUp.pointer, x: a.normed2.pointer,
                         weight: w.up.pointer, n: n, inFeatures: h, outFeatures: f)
+        ad.up?.backward(dX: dNormed.pointer, dOut: dUp.pointer, x: a.normed2.pointer, n: n)
         RMSNorm.backward(dX: dx, dWeight: g?.postNorm.pointer, dOut: dNormed.pointer, x: a.residual1.pointer,
                          weight: w.postNorm.pointer, rstd: a.rstd2.pointer, n: n, dim: h)
         // Attention branch.
         let dAttended = FloatBuffer(count: n * qd)
         Linear.backward(dX: dAttended.pointer, dWeight: g?.o.pointer, dBias: g?.oBias?.pointer, dOut: dx, x: a.attended.pointer,
                         weight: w.o.pointer, n: n, inFeatures: qd, outFeatures: h)
+        ad.o?.backward(dX: dAttended.pointer, dOut: dx, x: a.attended.pointer, n: n)
         let dQ = FloatBuffer(count: n * qd), dK = FloatBuffer(count: n * kvd), dV = FloatBuffer(count: n * kvd)
         let shape = Attention.Shape(batch: step.batch, seqLen: step.seqLen, heads: heads, kvHeads: kvHeads, headDim: hd)
         Attention.backward(dQ: dQ.pointer, dK: dK.pointer, dV: dV.pointer, dOut: dAttended.pointer, probs: a.probs.pointer,
@@ -157,10 +171,13 @@ public struct LlamaBlock {
         dNormed.zero()
         Linear.backward(dX: dNormed.pointer, dWeight: g?.q.pointer, dBias: g?.qBias?.pointer, dOut: dQPre.pointer, x: a.normed1.pointer,
                         weight: w.q.pointer, n: n, inFeatures: h, outFeatures: qd)
+        ad.q?.backward(dX: dNormed.pointer, dOut: dQPre.pointer, x: a.normed1.pointer, n: n)
         Linear.backward(dX: dNormed.pointer, dWeight: g?.k.pointer, dBias: g?.kBias?.pointer, dOut: dKPre.pointer, x: a.normed1.pointer,
                         weight: w.k.pointer, n: n, inFeatures: h, outFeatures: kvd)
+        ad.k?.backward(dX: dNormed.pointer, dOut: dKPre.pointer, x: a.normed1.pointer, n: n)
         Linear.backward(dX: dNormed.pointer, dWeight: g?.v.pointer, dBias: g?.vBias?.pointer, dOut: dV.pointer, x: a.normed1.pointer,
                         weight: w.v.pointer, n: n, inFeatures: h, outFeatures: kvd)
+        ad.v?.backward(dX: dNormed.pointer, dOut: dV.pointer, x: a.normed1.pointer, n: n)
         RMSNorm.backward(dX: dx, dWeight: g?.inputNorm.pointer, dOut: dNormed.pointer, x: a.input.pointer,
                          weight: w.inputNorm.pointer, rstd: a.rstd1.pointer, n: n, dim: h)
     }
