@@ -1,0 +1,94 @@
+import Foundation
+import ScalpelFormats
+import ScalpelModels
+
+/// A LoRA adapter folder as PEFT's `save_pretrained` writes it: `adapter_config.json` and
+/// `adapter_model.safetensors` with `base_model.model.<module>.lora_A.weight` `[r, in]` and
+/// `base_model.model.<module>.lora_B.weight` `[out, r]` (PEFT drops the adapter name "default").
+public enum PEFTAdapter {
+    /// The safetensors name of an adapter matrix for `module` (`model.layers.0.self_attn.q_proj`).
+    public static func tensorName(module: String, matrix: String) -> String {
+        "base_model.model.\(module).\(matrix).weight"
+    }
+
+    /// `adapter_config.json` for `config`.
+    public static func configJSON(_ config: LoRAConfig, baseModel: String) -> String {
+        let targets: String
+        switch config.targets {
+        case .suffixes(let list): targets = "[" + list.map(jsonString).joined(separator: ", ") + "]"
+        case .regex(let pattern): targets = jsonString(pattern)
+        }
+        let fields: [(String, String)] = [
+            ("alpha_pattern", "{}"),
+            ("auto_mapping", "null"),
+            ("base_model_name_or_path", jsonString(baseModel)),
+            ("bias", "\"none\""),
+            ("fan_in_fan_out", "false"),
+            ("inference_mode", "true"),
+            ("init_lora_weights", "true"),
+            ("layers_pattern", "null"),
+            ("layers_to_transform", "null"),
+            ("lora_alpha", jsonNumber(config.alpha)),
+            ("lora_dropout", jsonNumber(config.dropout)),
+            ("modules_to_save", "null"),
+            ("peft_type", "\"LORA\""),
+            ("r", String(config.rank)),
+            ("rank_pattern", "{}"),
+            ("revision", "null"),
+            ("target_modules", targets),
+            ("task_type", "\"CAUSAL_LM\""),
+            ("use_dora", "false"),
+            ("use_rslora", config.useRSLoRA ? "true" : "false"),
+        ]
+        return "{\n" + fields.map { "  \(jsonString($0.0)): \($0.1)" }.joined(separator: ",\n") + "\n}\n"
+    }
+
+    /// Writes the adapter folder at `directory` (created if needed), each file atomically.
+    public static func write(_ decoder: TrainableDecoder, to directory: String, baseModel: String = "") throws {
+        guard let config = decoder.lora else { throw ModelError("the decoder has no LoRA adapters to export") }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var writer = SafetensorsWriter(metadata: ["format": "pt"])
+        for m in decoder.loraModules {
+            let a = m.adapter
+            try writer.add(tensorName(module: m.module, matrix: "lora_A"), floats: a.a.array, shape: [a.rank, a.inFeatures])
+            try writer.add(tensorName(module: m.module, matrix: "lora_B"), floats: a.b.array, shape: [a.outFeatures, a.rank])
+        }
+        try writer.write(to: directory + "/adapter_model.safetensors")
+        try AtomicFile.write(configJSON(config, baseModel: baseModel), to: directory + "/adapter_config.json")
+    }
+
+    /// Loads A and B of every adapter of `decoder` from a PEFT `adapter_model.safetensors`.
+    public static func load(into decoder: TrainableDecoder, from directory: String) throws {
+        let file = try SafetensorsFile(path: directory + "/adapter_model.safetensors")
+        for m in decoder.loraModules {
+            let a = m.adapter
+            for (matrix, buffer, shape) in [("lora_A", a.a, [a.rank, a.inFeatures]), ("lora_B", a.b, [a.outFeatures, a.rank])] {
+                let name = tensorName(module: m.module, matrix: matrix)
+                guard let info = file.info(name) else { throw FormatError(file: file.path, "no tensor named '\(name)'") }
+                guard info.shape == shape else { throw FormatError(file: file.path, "tensor '\(name)' has shape \(info.shape), expected \(shape)") }
+                let values = try file.floats(name)
+                values.withUnsafeBufferPointer { buffer.pointer.update(from: $0.baseAddress!, count: values.count) }
+            }
+        }
+    }
+
+    static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for c in s.unicodeScalars {
+            switch c {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if c.value < 0x20 { out += String(format: "\\u%04x", c.value) } else { out.unicodeScalars.append(c) }
+            }
+        }
+        return out + "\""
+    }
+
+    static func jsonNumber(_ x: Double) -> String {
+        x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x)
+    }
+}
