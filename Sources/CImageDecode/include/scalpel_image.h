@@ -68,6 +68,23 @@ const char *scalpel_image_png_library(void);
 /* Frees the buffers of an image filled by scalpel_image_decode and clears the pointers. */
 void scalpel_image_free(scalpel_image *image);
 
+/* Encodes `width` x `height` interleaved 8-bit RGB pixels (row-major, width*3 bytes a row) as a PNG in
+ * memory. The bytes are deterministic for a given libpng and zlib: no time, text or gamma chunks, fixed
+ * compression level and row filters. Returns 0 and sets `*out` (release with scalpel_image_free_encoded)
+ * and `*out_size`; on failure returns non-zero, sets `*out` to NULL and writes a one-line reason into
+ * `message` (at most `message_size` bytes). */
+int scalpel_image_encode_png(
+    const uint8_t *rgb,
+    int32_t width,
+    int32_t height,
+    uint8_t **out,
+    size_t *out_size,
+    char *message,
+    size_t message_size);
+
+/* Frees a buffer returned by scalpel_image_encode_png. */
+void scalpel_image_free_encoded(uint8_t *data);
+
 #ifdef __cplusplus
 }
 #endif
