@@ -1,0 +1,85 @@
+import ScalpelFormats
+import Testing
+@testable import ScalpelTrain
+
+@Suite("SFT data")
+struct SFTDataTests {
+    /// A byte-level BPE tokenizer: one token per byte (ids 0-255), the merge "h i" (256) and the
+    /// ChatML markers as added tokens (257, 258).
+    static func tokenizer() throws -> Tokenizer {
+        var vocab: [String: JSONValue] = [:]
+        for b in 0..<256 { vocab[String(ByteLevel.byteToScalar[b])] = .int(b) }
+        vocab["hi"] = .int(256)
+        func added(_ id: Int, _ content: String) -> JSONValue {
+            .object(["id": .int(id), "content": .string(content), "special": .bool(true), "single_word": .bool(false),
+                     "lstrip": .bool(false), "rstrip": .bool(false), "normalized": .bool(false)])
+        }
+        let json: JSONValue = .object([
+            "added_tokens": .array([added(257, "<|im_start|>"), added(258, "<|im_end|>")]),
+            "pre_tokenizer": .object(["type": .string("ByteLevel"), "add_prefix_space": .bool(false),
+                                      "trim_offsets": .bool(true), "use_regex": .bool(true)]),
+            "decoder": .object(["type": .string("ByteLevel")]),
+            "model": .object(["type": .string("BPE"), "vocab": .object(vocab), "merges": .array([.string("h i")])]),
+        ])
+        return try Tokenizer(json: json)
+    }
+
+    @Test("answer-only labels: prompt tokens get -100, assistant text and <|im_end|> keep their ids")
+    func answerOnlyMasking() throws {
+        let tok = try Self.tokenizer()
+        let messages = [ChatMessage(role: "user", text: "hi there"), ChatMessage(role: "assistant", text: "ok hi"),
+                        ChatMessage(role: "user", text: "again"), ChatMessage(role: "assistant", text: "bye")]
+        let sample = SFTData.conversation(messages, format: .chatml(defaultSystemPrompt: nil), tokenizer: tok)
+        #expect(sample.tokens == tok.encode(ChatFormat.chatml(defaultSystemPrompt: nil).render(messages, addGenerationPrompt: false)))
+        // The labelled runs, decoded, are exactly the two answers with their closing marker.
+        var runs: [[Int]] = [], current: [Int] = []
+        for (t, l) in zip(sample.tokens, sample.labels) {
+            if l == -100 {
+                if !current.isEmpty { runs.append(current); current = [] }
+            } else {
+                #expect(l == t)
+                current.append(t)
+            }
+        }
+        if !current.isEmpty { runs.append(current) }
+        #expect(runs.map { tok.decode($0) } == ["ok hi<|im_end|>", "bye<|im_end|>"])
+        #expect(sample.labels.first == -100)
+        let prompt = tok.encode("<|im_start|>user\nhi there<|im_end|>\n<|im_start|>assistant\n")
+        #expect(sample.labels.prefix(prompt.count).allSatisfy { $0 == -100 })
+        #expect(sample.labels[prompt.count] == sample.tokens[prompt.count])
+    }
+
+    @Test("collate pads on the right, shifts labels to targets and masks padding keys")
+    func collate() {
+        let batch = SFTData.collate([TrainingSample(tokens: [5, 6, 7], labels: [-100, 6, 7]), TrainingSample(tokens: [8, 9])], padId: 0)
+        #expect(batch.batch == 2 && batch.seqLen == 3)
+        #expect(batch.inputs == [5, 6, 7, 8, 9, 0])
+        #expect(batch.targets == [6, 7, -100, 9, -100, -100])
+        #expect(batch.keyMask == [1, 1, 1, 1, 1, 0])
+        #expect(batch.countedTargets == 3 && batch.realTokens == 5)
+        let full = SFTData.collate([TrainingSample(tokens: [1, 2])], padId: 0)
+        #expect(full.keyMask == nil)
+    }
+
+    @Test("plain text becomes fixed windows; the short tail is dropped")
+    func windows() throws {
+        let w = SFTData.textWindows(Array(0..<10), length: 4)
+        #expect(w.map(\.tokens) == [[0, 1, 2, 3], [4, 5, 6, 7]])
+        #expect(w[0].labels == w[0].tokens)
+        let tok = try Self.tokenizer()
+        #expect(SFTData.textWindows(text: "hi hi hi", tokenizer: tok, length: 3).map(\.tokens) == [[256, 32, 256]])
+    }
+
+    @Test("LLaVA conversation JSON: roles mapped; image samples refused with their id")
+    func llavaJSON() throws {
+        let json = try JSONValue.parse(string: #"""
+        [{"id": "a1", "conversations": [{"from": "human", "value": "What is a mole?"}, {"from": "gpt", "value": "A skin lesion."}]}]
+        """#)
+        let convs = try SFTData.llavaConversations(json: json)
+        #expect(convs == [[ChatMessage(role: "user", text: "What is a mole?"), ChatMessage(role: "assistant", text: "A skin lesion.")]])
+        let withImage = try JSONValue.parse(string: #"[{"id": "b7", "image": "x.png", "conversations": []}]"#)
+        #expect { try SFTData.llavaConversations(json: withImage, file: "d.json") } throws: { error in
+            "\(error)".contains("b7") && "\(error)".contains("d.json")
+        }
+    }
+}
