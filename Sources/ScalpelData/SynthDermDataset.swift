@@ -68,6 +68,15 @@ extension SynthDerm {
     /// so the first k samples do not depend on how many are asked for. The verdict cycles through the
     /// three classes (index mod 3) so the classes are balanced.
     public static func sample(seed: UInt64, split: Split, index: Int, size: Int) -> Sample {
+        sample(seed: seed, split: split, index: index, size: size, render: true)
+    }
+
+    /// The labels of a sample, without drawing its image (the same labels `sample` gives).
+    public static func labels(seed: UInt64, split: Split, index: Int, size: Int) -> Labels {
+        sample(seed: seed, split: split, index: index, size: size, render: false).labels
+    }
+
+    static func sample(seed: UInt64, split: Split, index: Int, size: Int, render: Bool) -> Sample {
         precondition(sizes.contains(size), "size must be one of \(sizes)")
         var rng = SplitMix64(seed: SplitMix64.derive(seed, split.streamKey, UInt64(index)))
         let target = Verdict.allCases[index % 3]
@@ -82,7 +91,9 @@ extension SynthDerm {
                             structures: structures, hairs: hairs, diameterPixels: SynthDermRenderer.diameter(geometry))
         var phrasing: [QuestionType: Int] = [:]
         for q in QuestionType.allCases { phrasing[q] = rng.below(q.phrasings.count) }
-        let image = SynthDermRenderer.render(labels: labels, geometry: geometry, size: size, skin: skin, rng: &rng)
+        let image = render
+            ? SynthDermRenderer.render(labels: labels, geometry: geometry, size: size, skin: skin, rng: &rng)
+            : RGBImage(width: 1, height: 1, filledWith: RGBColor(red: 0, green: 0, blue: 0))
         return Sample(labels: labels, image: image, phrasing: phrasing)
     }
 
