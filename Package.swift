@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "ScalpelTermTests", dependencies: ["ScalpelTerm"], resources: [.copy("Golden")]),
         .testTarget(name: "ScalpelTUITests", dependencies: ["ScalpelTUI"]),
         .testTarget(name: "ScalpelDataTests", dependencies: ["ScalpelData"]),
-        .testTarget(name: "ScalpelTrainTests", dependencies: ["ScalpelTrain"]),
+        .testTarget(name: "ScalpelTrainTests", dependencies: ["ScalpelTrain"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -12,7 +12,7 @@ public enum PEFTAdapter {
     }
 
     /// `adapter_config.json` for `config`.
-    public static func configJSON(_ config: LoRAConfig, baseModel: String) -> String {
+    public static func configJSON(_ config: LoRAConfig, baseModel: String?) -> String {
         let targets: String
         switch config.targets {
         case .suffixes(let list): targets = "[" + list.map(jsonString).joined(separator: ", ") + "]"
@@ -21,7 +21,7 @@ public enum PEFTAdapter {
         let fields: [(String, String)] = [
             ("alpha_pattern", "{}"),
             ("auto_mapping", "null"),
-            ("base_model_name_or_path", jsonString(baseModel)),
+            ("base_model_name_or_path", baseModel.map(jsonString) ?? "null"),
             ("bias", "\"none\""),
             ("fan_in_fan_out", "false"),
             ("inference_mode", "true"),
@@ -44,7 +44,8 @@ public enum PEFTAdapter {
     }
 
     /// Writes the adapter folder at `directory` (created if needed), each file atomically.
-    public static func write(_ decoder: TrainableDecoder, to directory: String, baseModel: String = "") throws {
+    /// `baseModel` becomes `base_model_name_or_path` (null when nil, as PEFT writes for an in-memory base).
+    public static func write(_ decoder: TrainableDecoder, to directory: String, baseModel: String? = nil) throws {
         guard let config = decoder.lora else { throw ModelError("the decoder has no LoRA adapters to export") }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var writer = SafetensorsWriter(metadata: ["format": "pt"])
