@@ -77,11 +77,11 @@ struct SynthDermRenderer {
             g.ellipse = rng.uniform(0.72, 0.92)
             g.coeffs[4] = rng.uniform(-0.03, 0.03)
         case 1:
-            g.ellipse = rng.uniform(0.66, 0.78)
-            g.coeffs[0] = rng.uniform(0.22, 0.28)
-            g.coeffs[1] = rng.uniform(-0.06, 0.0)
-            g.r0 *= 0.92
-            g.offset = [rng.uniform(0.28, 0.36), 0]
+            g.ellipse = rng.uniform(0.66, 0.76)
+            g.coeffs[0] = rng.uniform(0.28, 0.34)
+            g.coeffs[1] = rng.uniform(-0.08, -0.04)
+            g.r0 *= 0.88
+            g.offset = [rng.uniform(0.34, 0.4), 0]
         default:
             g.ellipse = rng.uniform(0.74, 0.86)
             g.coeffs[0] = rng.uniform(0.15, 0.2)
@@ -122,8 +122,8 @@ struct SynthDermRenderer {
         let bandEdges = (0...k).map { pow(Double($0) / Double(k), 0.8) }
         let has = Set(labels.structures)
         let plainCore = has.contains(.structureless)
-        let pitch = 4.6 * unit * sc
-        let lineHalf = 0.55 * unit * sc
+        let pitch = 5.4 * unit * sc
+        let lineHalf = 0.5 * unit * sc
         let gridAngle = g.phi + rng.uniform(0.2, 0.6)
 
         // Band coordinate: sigma = 0 at the band centre, 1 on the outline.
@@ -260,12 +260,12 @@ struct SynthDermRenderer {
         }
         if has.contains(.globules) {
             for c in bodyPositions(count: 12 / copies + 1, minGap: 5.2 * unit) {
-                disc(c, radius: 1.8 * unit, colour: ink(band: bandAt(c)))
+                disc(c, radius: 1.9 * unit, colour: ink(band: bandAt(c)))
             }
         }
         if has.contains(.dots) {
-            for c in bodyPositions(count: 36 / copies + 1, minGap: 3.0 * unit) {
-                disc(c, radius: 0.55 * unit, colour: ink(band: bandAt(c)))
+            for c in bodyPositions(count: 28 / copies + 1, minGap: 3.4 * unit) {
+                disc(c, radius: 0.7 * unit, colour: ink(band: bandAt(c)))
             }
         }
         if has.contains(.branchedStreaks) {

@@ -146,3 +146,64 @@ extension String {
         return out
     }
 }
+
+extension VQAEvaluation {
+    /// Questions from LLaVA conversation JSON: each record's first human turn is the question and the
+    /// following gpt turn the reference; `type` is the record's `type` key, or "all" when it has none.
+    public static func items(conversationJSON data: Data, file: String = "<data>") throws -> [Item] {
+        guard let records = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] else {
+            throw EvaluationError("\(file): not a JSON array of conversation records")
+        }
+        return try records.enumerated().map { index, record in
+            guard let id = record["id"] as? String ?? (record["id"] as? NSNumber)?.stringValue else {
+                throw EvaluationError("\(file): record \(index) has no id")
+            }
+            guard let turns = record["conversations"] as? [[String: Any]],
+                  let gpt = turns.first(where: { ($0["from"] as? String) == "gpt" }),
+                  let reference = gpt["value"] as? String
+            else {
+                throw EvaluationError("\(file): record \(id) has no gpt answer")
+            }
+            return Item(id: id, type: record["type"] as? String ?? "all", reference: reference)
+        }
+    }
+
+    /// Predictions as question id → answer text, from either a JSON object {"id": "answer", ...} or
+    /// JSON lines of {"question_id" or "id": ..., "text" or "answer": ...} (LLaVA's model_vqa output).
+    public static func predictions(_ data: Data, file: String = "<predictions>") throws -> [String: String] {
+        if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+            if object["question_id"] == nil && object["id"] == nil {
+                var out: [String: String] = [:]
+                for (k, v) in object {
+                    guard let s = v as? String else { throw EvaluationError("\(file): the answer for \(k) is not a string") }
+                    out[k] = s
+                }
+                return out
+            }
+        }
+        var out: [String: String] = [:]
+        let text = String(decoding: data, as: UTF8.self)
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+            if trimmed.isEmpty { continue }
+            guard let entry = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [String: Any] else {
+                throw EvaluationError("\(file):\(number + 1): not a JSON object")
+            }
+            let rawID = entry["question_id"] ?? entry["id"]
+            guard let id = rawID as? String ?? (rawID as? NSNumber)?.stringValue else {
+                throw EvaluationError("\(file):\(number + 1): no question_id or id")
+            }
+            guard let answer = entry["text"] as? String ?? entry["answer"] as? String else {
+                throw EvaluationError("\(file):\(number + 1): no text or answer")
+            }
+            out[id] = answer
+        }
+        return out
+    }
+}
+
+/// A problem with an evaluation input, in words a user can act on.
+public struct EvaluationError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import ScalpelData
 
@@ -49,5 +50,24 @@ import Testing
         #expect(report.accuracy == 1 && report.missing.isEmpty)
         #expect(report.perType.count == SynthDerm.QuestionType.allCases.count)
         #expect(report.perType["verdict"]?.majority == 1.0 / 3)
+    }
+}
+
+@Suite struct EvaluationInputTests {
+    @Test func conversationJSONAndPredictionFormats() throws {
+        let data = Data("""
+        [{"id": "q1", "image": "images/a.png", "type": "border", "conversations": [{"from": "human", "value": "<image>\\nHow many?"}, {"from": "gpt", "value": "3"}]},
+         {"id": "q2", "image": "images/a.png", "conversations": [{"from": "human", "value": "<image>\\nVerdict?"}, {"from": "gpt", "value": "benign"}]}]
+        """.utf8)
+        let items = try VQAEvaluation.items(conversationJSON: data)
+        #expect(items.map(\.id) == ["q1", "q2"] && items.map(\.type) == ["border", "all"] && items.map(\.reference) == ["3", "benign"])
+        let object = try VQAEvaluation.predictions(Data(#"{"q1": "three", "q2": "Benign"}"#.utf8))
+        #expect(object == ["q1": "three", "q2": "Benign"])
+        let lines = try VQAEvaluation.predictions(Data("{\"question_id\": \"q1\", \"text\": \"3\"}\n\n{\"id\": \"q2\", \"answer\": \"suspicious\"}\n".utf8))
+        #expect(lines == ["q1": "3", "q2": "suspicious"])
+        let report = VQAEvaluation.score(items: items, predictions: lines)
+        #expect(report.correct == 1 && report.perType["border"]?.accuracy == 1)
+        #expect(throws: EvaluationError.self) { try VQAEvaluation.items(conversationJSON: Data("{}".utf8)) }
+        #expect(throws: EvaluationError.self) { try VQAEvaluation.predictions(Data("{\"question_id\": 1}\n".utf8)) }
     }
 }
