@@ -282,3 +282,16 @@ extension LlamaModel {
         }
     }
 }
+
+extension TrainableDecoder {
+    /// Folds every LoRA adapter into its base weight (`W += scale·B·A`) and sets B to zero, so the
+    /// model alone computes what the adapted model did (then write it as a standard checkpoint).
+    public func mergeAdapters() {
+        for m in loraModules {
+            let suffix = m.module.split(separator: ".").suffix(2).joined(separator: ".") + ".weight"
+            guard let weight = model.blocks[m.layer].named.first(where: { $0.suffix == suffix })?.buffer else { continue }
+            m.adapter.merge(into: weight.pointer)
+            m.adapter.b.zero()
+        }
+    }
+}
