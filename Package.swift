@@ -7,6 +7,7 @@ import PackageDescription
 ///   CBLAS, CNcursesW            C shims: OpenBLAS loaded at run time, ncursesw
 ///   ScalpelTensor               f32 kernels (forward and backward), f16/bf16 storage, BLAS access
 ///   ScalpelFormats              safetensors, GGUF, tokenizers, configs
+///   ScalpelData                 generated datasets (SynthDerm-VQA), PNG output, answer scoring
 ///   ScalpelModels               LLaMA / CLIP / LLaVA
 ///   ScalpelEngine               event protocol, runs (never imports the TUI)
 ///   ScalpelTerm                 cell buffers, layout, widgets (never touches curses)
