@@ -5,16 +5,30 @@ import ScalpelModels
 /// A LoRA adapter folder as PEFT's `save_pretrained` writes it: `adapter_config.json` and
 /// `adapter_model.safetensors` with `base_model.model.<module>.lora_A.weight` `[r, in]` and
 /// `base_model.model.<module>.lora_B.weight` `[out, r]` (PEFT drops the adapter name "default").
+///
+/// For a LLaVA checkpoint the module names are those transformers ≥ 4.52 gives the model in memory
+/// (`model.language_model.layers.N.…`, whatever layout the files use), and `target_modules` becomes a
+/// regex restricted to the language model, since the CLIP tower has `q_proj`/`k_proj`/`v_proj` too.
 public enum PEFTAdapter {
     /// The safetensors name of an adapter matrix for `module` (`model.layers.0.self_attn.q_proj`).
     public static func tensorName(module: String, matrix: String) -> String {
         "base_model.model.\(module).\(matrix).weight"
     }
 
-    /// `adapter_config.json` for `config`.
-    public static func configJSON(_ config: LoRAConfig, baseModel: String?) -> String {
+    /// The module name PEFT uses for `module` of a decoder whose checkpoint layout is `names`.
+    public static func peftModule(_ module: String, names: LlamaTensorNames) -> String {
+        guard names != .llama, module.hasPrefix(names.body) else { return module }
+        return LlamaTensorNames.llavaInMemory.body + module.dropFirst(names.body.count)
+    }
+
+    /// `adapter_config.json` for `config`; `languageModelOnly` (LLaVA) writes suffix targets as a
+    /// regex over the language model's layers.
+    public static func configJSON(_ config: LoRAConfig, baseModel: String?, languageModelOnly: Bool = false) -> String {
         let targets: String
         switch config.targets {
+        case .suffixes(let list) where languageModelOnly:
+            let alternatives = list.map { NSRegularExpression.escapedPattern(for: $0) }.joined(separator: "|")
+            targets = jsonString(#"model\.language_model\.layers\.\d+\..*\.(?:"# + alternatives + ")")
         case .suffixes(let list): targets = "[" + list.map(jsonString).joined(separator: ", ") + "]"
         case .regex(let pattern): targets = jsonString(pattern)
         }
@@ -50,12 +64,13 @@ public enum PEFTAdapter {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var writer = SafetensorsWriter(metadata: ["format": "pt"])
         for m in decoder.loraModules {
-            let a = m.adapter
-            try writer.add(tensorName(module: m.module, matrix: "lora_A"), floats: a.a.array, shape: [a.rank, a.inFeatures])
-            try writer.add(tensorName(module: m.module, matrix: "lora_B"), floats: a.b.array, shape: [a.outFeatures, a.rank])
+            let a = m.adapter, module = peftModule(m.module, names: decoder.names)
+            try writer.add(tensorName(module: module, matrix: "lora_A"), floats: a.a.array, shape: [a.rank, a.inFeatures])
+            try writer.add(tensorName(module: module, matrix: "lora_B"), floats: a.b.array, shape: [a.outFeatures, a.rank])
         }
         try writer.write(to: directory + "/adapter_model.safetensors")
-        try AtomicFile.write(configJSON(config, baseModel: baseModel), to: directory + "/adapter_config.json")
+        try AtomicFile.write(configJSON(config, baseModel: baseModel, languageModelOnly: decoder.names != .llama),
+                             to: directory + "/adapter_config.json")
     }
 
     /// Loads A and B of every adapter of `decoder` from a PEFT `adapter_model.safetensors`.
@@ -64,7 +79,7 @@ public enum PEFTAdapter {
         for m in decoder.loraModules {
             let a = m.adapter
             for (matrix, buffer, shape) in [("lora_A", a.a, [a.rank, a.inFeatures]), ("lora_B", a.b, [a.outFeatures, a.rank])] {
-                let name = tensorName(module: m.module, matrix: matrix)
+                let name = tensorName(module: peftModule(m.module, names: decoder.names), matrix: matrix)
                 guard let info = file.info(name) else { throw FormatError(file: file.path, "no tensor named '\(name)'") }
                 guard info.shape == shape else { throw FormatError(file: file.path, "tensor '\(name)' has shape \(info.shape), expected \(shape)") }
                 let values = try file.floats(name)

@@ -58,4 +58,24 @@ struct PEFTAdapterTests {
         let merged = try model.logits(tokens: tokens)
         for (a, b) in zip(changed, merged) { #expect(abs(a - b) <= 1e-4 * max(1, abs(b))) }
     }
+
+    @Test("a LLaVA decoder exports under transformers' in-memory names with a language-model-only regex")
+    func llavaNames() throws {
+        let d = try TrainableDecoder(model: TrainSupport.randomModel(TrainSupport.config()), names: .llavaSaved,
+                                     lora: LoRAConfig(rank: 2, targets: .suffixes(["q_proj", "down_proj"])))
+        #expect(d.loraModules.first?.module == "language_model.model.layers.0.self_attn.q_proj")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalpel-peft-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try PEFTAdapter.write(d, to: dir)
+        let file = try SafetensorsFile(path: dir + "/adapter_model.safetensors")
+        #expect(file.info("base_model.model.model.language_model.layers.1.mlp.down_proj.lora_B.weight")?.shape == [8, 2])
+        let config = try JSONValue.parse(string: String(contentsOfFile: dir + "/adapter_config.json", encoding: .utf8))
+        let pattern = try #require(config["target_modules"]?.string)
+        let targets = LoRATargets.regex(pattern)
+        #expect(try targets.matches("model.language_model.layers.12.self_attn.q_proj"))
+        #expect(try targets.matches("model.language_model.layers.0.mlp.down_proj"))
+        #expect(try !targets.matches("model.language_model.layers.0.self_attn.k_proj"))
+        #expect(try !targets.matches("model.vision_tower.vision_model.encoder.layers.0.self_attn.q_proj"))
+        try PEFTAdapter.load(into: d, from: dir)
+    }
 }
