@@ -18,8 +18,9 @@ struct SynthDermCommand: ParsableCommand {
         commandName: "synthderm",
         abstract: "Write SynthDerm-VQA: synthetic dermoscopy-like images with ABCD-rule questions (not patient data).",
         discussion: """
-        Writes DIR/train.json, DIR/val.json, DIR/test.json (LLaVA conversation JSON), DIR/images/*.png,
-        DIR/labels.json (ground truth) and DIR/README.md. The same seed gives the same files.
+        Writes DIR/train.json, DIR/val.json, DIR/test.json (LLaVA conversation JSON), \
+        DIR/images/*.png, DIR/labels.json (ground truth) and DIR/README.md. The same seed gives the \
+        same files.
         """
     )
 
