@@ -42,28 +42,36 @@ public enum SFTData {
     /// (their text and what the template writes to close the turn); everything else is `-100`.
     ///
     /// Byte spans from `ChatFormat.renderWithSpans` become token ranges by tokenizing the text up to
-    /// each span boundary: a span covers tokens `[count(prefix up to start), count(prefix up to end))`.
-    /// That is exact when tokenization does not merge across the boundary, as with ChatML's
-    /// `<|im_start|>assistant\n` / `<|im_end|>` markers and LLaVA's `ASSISTANT: ` (byte-level BPE splits
-    /// the space into the answer's first token; then the count before the span is one too many and the
-    /// first answer token goes unlabelled, which is what LLaVA's own training script does too).
-    /// Sequences longer than `maxLength` are truncated.
+    /// each span boundary and comparing with the whole text's tokens: where the prefix's tokens are a
+    /// prefix of the whole, the boundary falls between tokens; where they part, the boundary falls inside
+    /// the whole text's token at that index, and that token counts as part of the span (a token that
+    /// overlaps the answer is trained on — e.g. `▁Yes` after LLaVA's `ASSISTANT: `, whose space belongs to
+    /// the prompt). Sequences longer than `maxLength` are truncated.
     public static func conversation(_ messages: [ChatMessage], format: ChatFormat, tokenizer: Tokenizer,
                                     addBOS: Bool = true, maxLength: Int? = nil) -> TrainingSample {
         let (text, spans) = format.renderWithSpans(messages, addGenerationPrompt: false)
         let bytes = Array(text.utf8)
-        let offset = addBOS && tokenizer.bosTokenId != nil ? 1 : 0
-        var tokens = tokenizer.encode(text)
-        if offset == 1 { tokens.insert(tokenizer.bosTokenId!, at: 0) }
-        var labels = [Int](repeating: Int(TrainingBatch.ignoreIndex), count: tokens.count)
-        func tokenCount(upTo byte: Int) -> Int {
-            let prefix = String(decoding: bytes[0..<byte], as: UTF8.self)
-            return tokenizer.encode(prefix).count + offset
+        let body = tokenizer.encode(text)
+        /// How many leading tokens of `body` the text before byte `boundary` tokenizes to, and whether
+        /// that is all of the prefix's tokens (a clean cut) or a token of `body` straddles the boundary.
+        func cut(atByte boundary: Int) -> (tokens: Int, clean: Bool) {
+            if boundary >= bytes.count { return (body.count, true) }
+            let prefix = tokenizer.encode(String(decoding: bytes[0..<boundary], as: UTF8.self))
+            var common = 0
+            while common < prefix.count && common < body.count && prefix[common] == body[common] { common += 1 }
+            return (common, common == prefix.count)
         }
+        var labels = [Int](repeating: Int(TrainingBatch.ignoreIndex), count: body.count)
         for span in spans {
-            let start = tokenCount(upTo: span.lowerBound)
-            let end = min(tokenCount(upTo: span.upperBound), tokens.count)
-            if start < end { for i in start..<end { labels[i] = tokens[i] } }
+            let start = cut(atByte: span.lowerBound).tokens
+            let end = cut(atByte: span.upperBound)
+            let stop = end.clean ? end.tokens : min(end.tokens + 1, body.count)
+            if start < stop { for i in start..<stop { labels[i] = body[i] } }
+        }
+        var tokens = body
+        if addBOS, let bos = tokenizer.bosTokenId {
+            tokens.insert(bos, at: 0)
+            labels.insert(Int(TrainingBatch.ignoreIndex), at: 0)
         }
         if let maxLength, tokens.count > maxLength {
             tokens.removeLast(tokens.count - maxLength)

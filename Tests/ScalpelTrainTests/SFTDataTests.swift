@@ -4,12 +4,13 @@ import Testing
 
 @Suite("SFT data")
 struct SFTDataTests {
-    /// A byte-level BPE tokenizer: one token per byte (ids 0-255), the merge "h i" (256) and the
-    /// ChatML markers as added tokens (257, 258).
+    /// A byte-level BPE tokenizer: one token per byte (ids 0-255), the merges "h i" (256) and "Ġ o"
+    /// (259, a space glued to the next word's first letter) and the ChatML markers as added tokens (257, 258).
     static func tokenizer() throws -> Tokenizer {
         var vocab: [String: JSONValue] = [:]
         for b in 0..<256 { vocab[String(ByteLevel.byteToScalar[b])] = .int(b) }
         vocab["hi"] = .int(256)
+        vocab["Ġo"] = .int(259)
         func added(_ id: Int, _ content: String) -> JSONValue {
             .object(["id": .int(id), "content": .string(content), "special": .bool(true), "single_word": .bool(false),
                      "lstrip": .bool(false), "rstrip": .bool(false), "normalized": .bool(false)])
@@ -19,7 +20,7 @@ struct SFTDataTests {
             "pre_tokenizer": .object(["type": .string("ByteLevel"), "add_prefix_space": .bool(false),
                                       "trim_offsets": .bool(true), "use_regex": .bool(true)]),
             "decoder": .object(["type": .string("ByteLevel")]),
-            "model": .object(["type": .string("BPE"), "vocab": .object(vocab), "merges": .array([.string("h i")])]),
+            "model": .object(["type": .string("BPE"), "vocab": .object(vocab), "merges": .array([.string("h i"), .string("Ġ o")])]),
         ])
         return try Tokenizer(json: json)
     }
@@ -47,6 +48,18 @@ struct SFTDataTests {
         let prompt = tok.encode("<|im_start|>user\nhi there<|im_end|>\n<|im_start|>assistant\n")
         #expect(sample.labels.prefix(prompt.count).allSatisfy { $0 == -100 })
         #expect(sample.labels[prompt.count] == sample.tokens[prompt.count])
+    }
+
+    @Test("a token straddling the answer's start (LLaVA's space after ASSISTANT:) is labelled")
+    func straddlingToken() throws {
+        let tok = try Self.tokenizer()
+        let messages = [ChatMessage(role: "user", text: "hi"), ChatMessage(role: "assistant", text: "ok hi")]
+        let sample = SFTData.conversation(messages, format: .llava1_5, tokenizer: tok)
+        // "USER: hi ASSISTANT: ok hi " — " ok" starts with the glued token "Ġo".
+        let labelled = zip(sample.tokens, sample.labels).filter { $0.1 != -100 }.map(\.0)
+        #expect(labelled.first == 259)
+        #expect(tok.decode(labelled) == " ok hi ")
+        #expect(sample.labels.filter { $0 != -100 }.count == labelled.count)
     }
 
     @Test("collate pads on the right, shifts labels to targets and masks padding keys")
