@@ -1,3 +1,4 @@
+import Foundation
 import ScalpelFormats
 import Testing
 @testable import ScalpelTrain
@@ -94,5 +95,25 @@ struct SFTDataTests {
         #expect { try SFTData.llavaConversations(json: withImage, file: "d.json") } throws: { error in
             "\(error)".contains("b7") && "\(error)".contains("d.json")
         }
+    }
+
+    @Test("data files: .json as conversations, other files as text windows; clear errors")
+    func files() throws {
+        let tok = try Self.tokenizer()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalpel-data-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let json = dir + "/d.json", text = dir + "/t.txt", short = dir + "/s.txt"
+        try #"[{"id": 1, "conversations": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "ok"}]}]"#
+            .write(toFile: json, atomically: true, encoding: .utf8)
+        try String(repeating: "hi there ", count: 10).write(toFile: text, atomically: true, encoding: .utf8)
+        try "hi".write(toFile: short, atomically: true, encoding: .utf8)
+        let chat = ChatFormat.chatml(defaultSystemPrompt: nil)
+        let conv = try SFTData.load(path: json, tokenizer: tok, format: chat, seqLen: 64)
+        #expect(conv.count == 1 && conv[0].labels.contains { $0 != -100 })
+        let windows = try SFTData.load(path: text, tokenizer: tok, format: chat, seqLen: 8)
+        #expect(windows.count > 1 && windows.allSatisfy { $0.tokens.count == 8 })
+        #expect { try SFTData.load(path: short, tokenizer: tok, format: chat, seqLen: 8) } throws: { "\($0)".contains("shorter than one window") }
+        #expect { try SFTData.load(path: dir + "/missing.txt", tokenizer: tok, format: chat, seqLen: 8) } throws: { "\($0)".contains("missing.txt") }
     }
 }
