@@ -9,6 +9,7 @@ import PackageDescription
 ///   ScalpelFormats              safetensors, GGUF, tokenizers, configs
 ///   ScalpelData                 generated datasets (SynthDerm-VQA), PNG output, answer scoring
 ///   ScalpelModels               LLaMA / CLIP / LLaVA
+///   ScalpelCompress             calibration, layer importance, block pruning, quantization
 ///   ScalpelEngine               event protocol, runs (never imports the TUI)
 ///   ScalpelTerm                 cell buffers, layout, widgets (never touches curses)
 ///   ScalpelTUI                  app state, screens, curses backend, engine client
@@ -40,12 +41,14 @@ let package = Package(
         .target(name: "ScalpelTrain", dependencies: ["ScalpelTensor", "ScalpelFormats", "ScalpelModels"]),
         .target(name: "ScalpelEngine", dependencies: ["ScalpelTensor", "ScalpelFormats", "ScalpelModels"]),
         .target(name: "ScalpelData", dependencies: ["ScalpelFormats"]),
+        .target(name: "ScalpelCompress", dependencies: ["ScalpelTensor", "ScalpelFormats", "ScalpelModels"]),
         .target(name: "ScalpelTerm"),
         .target(name: "ScalpelTUI", dependencies: ["ScalpelTerm", "ScalpelEngine", "CNcursesW"]),
         .executableTarget(
             name: "scalpel",
             dependencies: [
                 "ScalpelTensor", "ScalpelFormats", "ScalpelModels", "ScalpelEngine", "ScalpelTUI", "ScalpelData",
+                "ScalpelCompress",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -55,6 +58,7 @@ let package = Package(
         .testTarget(name: "ScalpelTermTests", dependencies: ["ScalpelTerm"], resources: [.copy("Golden")]),
         .testTarget(name: "ScalpelTUITests", dependencies: ["ScalpelTUI"]),
         .testTarget(name: "ScalpelDataTests", dependencies: ["ScalpelData"]),
+        .testTarget(name: "ScalpelCompressTests", dependencies: ["ScalpelCompress"]),
         .testTarget(name: "ScalpelTrainTests", dependencies: ["ScalpelTrain"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
