@@ -29,6 +29,8 @@ public final class TrainableDecoder: @unchecked Sendable {
     public var recompute = false
     /// Advanced by every training forward pass; mixed into the dropout masks.
     public var forwardCount: UInt64 = 0
+    /// Rows of the LM head and loss computed at once (nil: as many as fit 8 M logits).
+    public var headChunkRows: Int?
 
     public init(model: LlamaModel, names: LlamaTensorNames = .llama, lora: LoRAConfig? = nil,
                 full: FullFineTuning = .none) throws {
@@ -217,26 +219,41 @@ public final class TrainableDecoder: @unchecked Sendable {
         let rstd = FloatBuffer(count: n)
         let normed = FloatBuffer(count: n * h)
         RMSNorm.forward(out: normed.pointer, rstd: rstd.pointer, x: x.pointer, weight: model.finalNorm.readPointer, n: n, dim: h, eps: eps)
-        var logits: FloatBuffer? = FloatBuffer(count: n * vocab)
-        Linear.forward(out: logits!.pointer, x: normed.readPointer, weight: model.lmHead.readPointer, bias: nil, n: n, inFeatures: h, outFeatures: vocab)
-        let (loss, count) = batch.targets.withUnsafeBufferPointer { t in
-            CrossEntropy.forward(logits: logits!.readPointer, targets: t.baseAddress!, n: n, vocab: vocab)
+        // LM head and cross-entropy in chunks of rows: each chunk's logits are made, scored and (when
+        // training) turned into gradients at once, so at most `chunk · vocab` logits exist at a time.
+        // The loss's divisor (the counted targets of the whole batch) is known before any chunk runs.
+        let count = batch.countedTargets
+        let chunk = keepLogits ? n : max(1, min(n, headChunkRows ?? max(1, (1 << 23) / vocab)))
+        let dNormed = FloatBuffer(count: n * h)
+        var kept: [Float]? = keepLogits ? [] : nil
+        var lossSum: Double = 0
+        let logits = FloatBuffer(count: chunk * vocab)
+        let dLogits = backward && count > 0 ? FloatBuffer(count: chunk * vocab) : nil
+        batch.targets.withUnsafeBufferPointer { targets in
+            var row = 0
+            while row < n {
+                let rows = min(chunk, n - row)
+                let t = targets.baseAddress! + row
+                Linear.forward(out: logits.pointer, x: normed.readPointer + row * h, weight: model.lmHead.readPointer, bias: nil,
+                               n: rows, inFeatures: h, outFeatures: vocab)
+                let part = CrossEntropy.forward(logits: logits.readPointer, targets: t, n: rows, vocab: vocab)
+                if part.count > 0 { lossSum += Double(part.loss) * Double(part.count) }
+                if keepLogits { kept! += UnsafeBufferPointer(start: logits.pointer, count: rows * vocab) }
+                if let dLogits {
+                    dLogits.pointer.update(repeating: 0, count: rows * vocab)
+                    CrossEntropy.backward(dLogits: dLogits.pointer, logits: logits.readPointer, targets: t,
+                                          n: rows, vocab: vocab, count: count, dLoss: dLoss)
+                    Linear.backward(dX: dNormed.pointer + row * h, dWeight: lmHeadGrad?.pointer, dBias: nil, dOut: dLogits.readPointer,
+                                    x: normed.readPointer + row * h, weight: model.lmHead.readPointer,
+                                    n: rows, inFeatures: h, outFeatures: vocab)
+                }
+                row += rows
+            }
         }
-        let kept = keepLogits ? logits!.array : nil
+        let loss = count > 0 ? Float(lossSum / Double(count)) : .nan
         guard backward, count > 0 else { return (loss, count, kept) }
 
-        // Backward: loss → LM head → final norm → blocks in reverse → embeddings.
-        let dNormed = FloatBuffer(count: n * h)
-        do {
-            let dLogits = FloatBuffer(count: n * vocab)
-            batch.targets.withUnsafeBufferPointer { t in
-                CrossEntropy.backward(dLogits: dLogits.pointer, logits: logits!.readPointer, targets: t.baseAddress!,
-                                      n: n, vocab: vocab, count: count, dLoss: dLoss)
-            }
-            logits = nil
-            Linear.backward(dX: dNormed.pointer, dWeight: lmHeadGrad?.pointer, dBias: nil, dOut: dLogits.readPointer,
-                            x: normed.readPointer, weight: model.lmHead.readPointer, n: n, inFeatures: h, outFeatures: vocab)
-        }
+        // Backward: final norm → blocks in reverse → embeddings (the head's is done above).
         let dx = FloatBuffer(count: n * h)
         RMSNorm.backward(dX: dx.pointer, dWeight: finalNormGrad?.pointer, dOut: dNormed.readPointer, x: x.readPointer,
                          weight: model.finalNorm.readPointer, rstd: rstd.readPointer, n: n, dim: h)

@@ -63,4 +63,21 @@ struct DecoderGradientTests {
         let second = Array(padded[(5 * v)..<(8 * v)])
         for (a, b) in zip(second, alone) { #expect(abs(a - b) < 1e-5) }
     }
+
+    @Test("the LM head and loss in chunks of rows give the loss and gradients of one pass")
+    func headChunks() throws {
+        func run(chunk: Int?) throws -> (Float, [[Float]]) {
+            let d = try TrainableDecoder(model: TrainSupport.randomModel(TrainSupport.config()), lora: LoRAConfig(rank: 2, seed: 5),
+                                         full: FullFineTuning(finalNorm: true, lmHead: true))
+            TrainSupport.randomizeB(d)
+            d.headChunkRows = chunk
+            let loss = try d.lossAndGradients(TrainSupport.paddedBatch()).loss
+            return (loss, d.parameters.map(\.grad.array))
+        }
+        let whole = try run(chunk: nil), chunked = try run(chunk: 3)
+        #expect(abs(whole.0 - chunked.0) < 1e-6)
+        for (a, b) in zip(whole.1, chunked.1) {
+            for (x, y) in zip(a, b) { #expect(abs(x - y) <= 1e-6 * max(1, abs(x))) }
+        }
+    }
 }
