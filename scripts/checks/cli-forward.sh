@@ -29,5 +29,5 @@ print(f"  {sys.argv[1].split('/')[-2]}: max |Δ| {diff:.2e}")
 PY
   then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL $name"; fi
 done
-echo "cli forward: $passed passed, $failed failed"
+echo "cli-forward: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

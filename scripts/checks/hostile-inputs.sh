@@ -35,5 +35,5 @@ while IFS=$'\t' read -r name command words; do
     echo "     $err"
   fi
 done < "$dir/cases.tsv"
-echo "hostile inputs: $passed passed, $failed failed"
+echo "hostile-inputs: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
