@@ -277,13 +277,13 @@ public final class QuantRunner {
             let xo = s2.map { AWQFold.dividedColumns(attended, cols: qd, $0.scales) } ?? attended
             let x2 = AWQFold.dividedColumns(normed2, cols: h, s3.scales)
             let xd = AWQFold.dividedColumns(hidden, cols: ff, s4.scales)
-            x1.withUnsafeBufferPointer { AWQSearch.clip(&v, rows: kvd, cols: h, inputs: $0.baseAddress!, tokens: n, scheme: scheme, options: settings.awq) }
-            xo.withUnsafeBufferPointer { AWQSearch.clip(&o, rows: h, cols: qd, inputs: $0.baseAddress!, tokens: n, scheme: scheme, options: settings.awq) }
+            x1.withUnsafeBufferPointer { _ = AWQSearch.clip(&v, rows: kvd, cols: h, inputs: $0.baseAddress!, tokens: n, scheme: scheme, options: settings.awq) }
+            xo.withUnsafeBufferPointer { _ = AWQSearch.clip(&o, rows: h, cols: qd, inputs: $0.baseAddress!, tokens: n, scheme: scheme, options: settings.awq) }
             x2.withUnsafeBufferPointer {
-                AWQSearch.clip(&gate, rows: ff, cols: h, inputs: $0.baseAddress!, tokens: n, scheme: scheme, options: settings.awq)
-                AWQSearch.clip(&up, rows: ff, cols: h, inputs: $0.baseAddress!, tokens: n, scheme: scheme, options: settings.awq)
+                _ = AWQSearch.clip(&gate, rows: ff, cols: h, inputs: $0.baseAddress!, tokens: n, scheme: scheme, options: settings.awq)
+                _ = AWQSearch.clip(&up, rows: ff, cols: h, inputs: $0.baseAddress!, tokens: n, scheme: scheme, options: settings.awq)
             }
-            xd.withUnsafeBufferPointer { AWQSearch.clip(&down, rows: h, cols: ff, inputs: $0.baseAddress!, tokens: n, scheme: scheme, options: settings.awq) }
+            xd.withUnsafeBufferPointer { _ = AWQSearch.clip(&down, rows: h, cols: ff, inputs: $0.baseAddress!, tokens: n, scheme: scheme, options: settings.awq) }
         }
         let linears = try zip([q, k, v, o, gate, up, down], shapes()).map { values, shape in
             try RTN.quantize(values, rows: shape.rows, cols: shape.cols, scheme: scheme)
