@@ -1,0 +1,262 @@
+import Foundation
+import Testing
+
+/// The built `scalpel` binary driven through tmux: the real curses backend, keys, and the terminal
+/// left sane after quitting, SIGTERM, Ctrl-C and a crash signal.
+///
+/// Build first (`swift build`), since these tests run the executable; they are skipped, with the reason,
+/// when tmux or the binary is missing. `SCALPEL_BIN` names a binary explicitly.
+@Suite(.serialized) struct EndToEndTests {
+    /// The package root (three levels above this file).
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// The tiny committed model the workbench opens.
+    static let fixture = root.appendingPathComponent("Tests/ScalpelModelsTests/Fixtures/models/llama-fp32").path
+
+    /// The `tmux` executable on `PATH`.
+    static let tmux: String? = {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        return path.split(separator: ":").map { "\($0)/tmux" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }()
+
+    /// The built binary: `$SCALPEL_BIN`, else next to the test bundle (same build folder and configuration),
+    /// else `.build/debug` or `.build/release` under the package root.
+    static let binary: String? = {
+        let fm = FileManager.default
+        if let explicit = ProcessInfo.processInfo.environment["SCALPEL_BIN"] { return fm.isExecutableFile(atPath: explicit) ? explicit : nil }
+        var candidates: [String] = []
+        if let exe = Bundle.main.executableURL?.resolvingSymlinksInPath() {
+            var dir = exe.deletingLastPathComponent()
+            for _ in 0..<4 {
+                candidates.append(dir.appendingPathComponent("scalpel").path)
+                dir = dir.deletingLastPathComponent()
+            }
+        }
+        candidates += ["debug", "release"].map { root.appendingPathComponent(".build/\($0)/scalpel").path }
+        return candidates.first { fm.isExecutableFile(atPath: $0) && !$0.hasSuffix(".xctest") }
+    }()
+
+    @Test(.enabled(if: tmux != nil, "tmux is not installed; skipping the end-to-end workbench test"),
+          .enabled(if: binary != nil, "no built scalpel binary found (run `swift build` first, or set SCALPEL_BIN)"))
+    func workbenchRunsInARealTerminalAndAlwaysRestoresIt() throws {
+        let session = try TmuxSession(tmux: Self.tmux!, width: 100, height: 30,
+                                      environment: ["SCALPEL_THEMES": Self.root.appendingPathComponent("themes").path,
+                                                    "SWIFT_BACKTRACE": "enable=no"])
+        defer { session.close() }
+        let bin = "'\(Self.binary!)'"
+        let model = "'\(Self.fixture)'"
+
+        // 1. Open, look around, quit with q.
+        try session.type("\(bin) \(model); echo EXIT1=$?")
+        try session.waitFor("Parameters by part")
+        var screen = try session.capture()
+        #expect(screen.contains("98,624 (98.6K) in 21 tensors"))
+        #expect(screen.contains("│ layer 1                  43,136    43.7%  F32"))
+        #expect(screen.contains("4-bit g128           4.25   52.40 KB"))
+        #expect(try session.activeTab() == "1 Model")
+
+        try session.keys("2")
+        try session.waitFor("Needs the engine")
+        #expect(try session.activeTab() == "2 Layers")
+
+        try session.keys("?")
+        try session.waitFor("Show the keys")
+        screen = try session.capture()
+        #expect(screen.contains("Go to Compare"))
+        try session.keys("Escape")
+        try session.waitFor("Needs the engine", absent: "Show the keys")
+
+        try session.keys(":")
+        try session.literal("gtmod")
+        try session.waitFor("> gtmod")
+        try session.keys("Enter")
+        try session.waitFor("Parameters by part", absent: "> gtmod")
+        #expect(try session.activeTab() == "1 Model")
+
+        try session.keys("q")
+        try session.waitFor("EXIT1=0")
+        screen = try session.capture()
+        #expect(!screen.contains("Parameters by part"), "the shell's screen should be back")
+        #expect(try session.terminalIsSane())
+
+        // 2. SIGTERM from outside: the terminal is restored and the process dies of the signal.
+        let pidFile = session.directory.appendingPathComponent("pid").path
+        try session.type("clear; sh -c 'echo $$ > \(pidFile); exec \(bin) \(model)'; echo EXIT2=$?")
+        try session.waitFor("Parameters by part")
+        let pid = try #require(Int32(String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        kill(pid, SIGTERM)
+        try session.waitFor("EXIT2=143")
+        #expect(try session.terminalIsSane())
+
+        // 3. Ctrl-C.
+        try session.type("clear; \(bin) \(model)")
+        try session.waitFor("Parameters by part")
+        try session.keys("C-c")
+        try session.waitFor("e2e$", absent: "Parameters by part")
+        try session.type("echo EXIT3=$?")
+        try session.waitFor("EXIT3=130")
+        #expect(try session.terminalIsSane())
+
+        // 4. A crash signal (what a runtime trap raises): restored, then the default action.
+        try session.type("clear; sh -c 'echo $$ > \(pidFile); exec \(bin) \(model)'; echo EXIT4=$?")
+        try session.waitFor("Parameters by part")
+        let crashing = try #require(Int32(String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        kill(crashing, SIGSEGV)
+        try session.waitFor("EXIT4=139")
+        #expect(try session.terminalIsSane())
+    }
+}
+
+/// A detached tmux server and session running `sh`, private to one test.
+struct TmuxSession {
+    let tmux: String
+    let socket: String
+    /// A scratch folder for files the shell writes.
+    let directory: URL
+
+    /// Starts `sh` in a `width`×`height` session with a UTF-8 locale, an `e2e$ ` prompt and `environment`.
+    init(tmux: String, width: Int, height: Int, environment: [String: String]) throws {
+        self.tmux = tmux
+        socket = "scalpel-e2e-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent(socket)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var args = ["new-session", "-d", "-s", "e2e", "-x", "\(width)", "-y", "\(height)"]
+        for (k, v) in environment.merging(["LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "PS1": "e2e$ ", "ENV": ""], uniquingKeysWith: { a, _ in a }) {
+            args += ["-e", "\(k)=\(v)"]
+        }
+        args.append("env PS1='e2e$ ' sh")
+        _ = try run(args)
+        try waitFor("e2e$")
+    }
+
+    /// Runs a tmux command on this server and returns its output.
+    @discardableResult
+    func run(_ args: [String]) throws -> String {
+        // The command that starts the server must not hand it our pipe: the server would keep it open.
+        try Subprocess.run([tmux, "-L", socket, "-f", "/dev/null"] + args, captureOutput: args.first != "new-session")
+    }
+
+    /// Sends key names (`Enter`, `Escape`, `C-c`, or characters).
+    func keys(_ names: String...) throws { try run(["send-keys", "-t", "e2e"] + names) }
+
+    /// Sends text literally.
+    func literal(_ text: String) throws { try run(["send-keys", "-t", "e2e", "-l", text]) }
+
+    /// Types a shell command line and presses Enter.
+    func type(_ line: String) throws {
+        try literal(line)
+        try keys("Enter")
+    }
+
+    /// The visible screen as text; with `escapes`, including colour and attribute sequences.
+    func capture(escapes: Bool = false) throws -> String {
+        try run(["capture-pane", "-p", "-t", "e2e"] + (escapes ? ["-e"] : []))
+    }
+
+    /// Polls until the screen contains `text` (and not `absent`), for up to `timeout` seconds.
+    func waitFor(_ text: String, absent: String? = nil, timeout: Double = 20, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        var screen = ""
+        while Date() < deadline {
+            screen = try capture()
+            if screen.contains(text) && !(absent.map(screen.contains) ?? false) { return }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        Issue.record("timed out waiting for \"\(text)\"\(absent.map { " without \"\($0)\"" } ?? ""); screen:\n\(screen)",
+                     sourceLocation: sourceLocation)
+        throw CancellationError()
+    }
+
+    /// The title of the tab drawn in reverse video on the first row.
+    func activeTab() throws -> String? {
+        let first = try capture(escapes: true).split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        var reversed = false
+        var title = ""
+        var i = first.startIndex
+        while i < first.endIndex {
+            if first[i] == "\u{1B}", let m = first[i...].firstIndex(of: "m") {
+                let params = first[first.index(i, offsetBy: 2)..<m].split(separator: ";")
+                if params.isEmpty || params.contains("0") { reversed = false }
+                if params.contains("7") { reversed = true }
+                if params.contains("27") { reversed = false }
+                i = first.index(after: m)
+                continue
+            }
+            if reversed { title.append(first[i]) }
+            i = first.index(after: i)
+        }
+        let trimmed = title.trimmingCharacters(in: .whitespaces)
+        return trimmed.isEmpty ? nil : trimmed
+    }
+
+    /// Whether `stty -a` in the shell shows line editing and echo switched back on.
+    func terminalIsSane() throws -> Bool {
+        let file = directory.appendingPathComponent("stty-\(UInt32.random(in: 0...UInt32.max))").path
+        // The marker is computed by the shell, so the typed command line does not already show it.
+        try type("stty -a > \(file); echo STTY-DONE-$((40+2))")
+        try waitFor("STTY-DONE-42")
+        let settings = try String(contentsOfFile: file, encoding: .utf8)
+        let words = Set(settings.split { $0 == " " || $0 == "\n" || $0 == ";" }.map(String.init))
+        return words.contains("icanon") && words.contains("echo") && !words.contains("-icanon") && !words.contains("-echo")
+    }
+
+    /// Ends the tmux server and removes the scratch folder.
+    func close() {
+        _ = try? run(["kill-server"])
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+/// Runs a program with `posix_spawn` and waits for it (Foundation's `Process` can miss the exit of a
+/// child that daemonizes, as the tmux client does when it starts a server).
+enum Subprocess {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Runs `argv` with the test's environment (minus `TMUX`, plus a UTF-8 locale); returns standard
+    /// output and error together when `captureOutput`, else sends them to /dev/null.
+    static func run(_ argv: [String], captureOutput: Bool) throws -> String {
+        var env = ProcessInfo.processInfo.environment
+        env["LANG"] = "C.UTF-8"
+        env.removeValue(forKey: "TMUX")
+        var fds: [Int32] = [-1, -1]
+        if captureOutput { guard pipe(&fds) == 0 else { throw Failure(description: "pipe failed") } }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if captureOutput {
+            posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+            posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
+            posix_spawn_file_actions_addclose(&actions, fds[0])
+            posix_spawn_file_actions_addclose(&actions, fds[1])
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        }
+        let cArgs = argv.map { strdup($0) } + [nil]
+        let cEnv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            cArgs.forEach { free($0) }
+            cEnv.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, argv[0], &actions, nil, cArgs, cEnv)
+        guard rc == 0 else { throw Failure(description: "cannot run \(argv[0]): error \(rc)") }
+        var output = [UInt8]()
+        if captureOutput {
+            close(fds[1])
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let n = read(fds[0], &buffer, buffer.count)
+                if n > 0 { output += buffer[0..<n] } else if n == 0 || errno != EINTR { break }
+            }
+            close(fds[0])
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        return String(decoding: output, as: UTF8.self)
+    }
+}
