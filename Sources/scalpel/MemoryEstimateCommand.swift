@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import ScalpelCompress
+import ScalpelFormats
+
+/// `scalpel estimate MODEL [--drop 1,2] [--bits 4] [--group 128] [--ctx 2048]`: deploy memory from the config.
+struct MemoryEstimateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "estimate",
+        abstract: "Deploy memory of a (pruned, quantized) model from its config alone: weights by part, KV cache, activations.")
+
+    @Argument(help: "A model folder with config.json, a config.json file, or a GGUF file.")
+    var model: String
+
+    @Option(help: "Decoder blocks to drop, comma-separated (0-based).")
+    var drop: String = ""
+
+    @Option(help: "Bits per quantized weight (2, 3, 4, 8); 16 keeps everything fp16.")
+    var bits = 4
+
+    @Option(help: "Inputs per group (0 for per-channel).")
+    var group = 128
+
+    @Flag(help: "Symmetric (no zero points).")
+    var symmetric = false
+
+    @Option(help: "Zero-point storage: awq-gemm, fp16-zeros, symmetric, gguf.")
+    var zeroFormat: String = "awq-gemm"
+
+    @Option(name: [.customLong("ctx"), .customLong("context")], help: "Context length for the KV cache.")
+    var ctx = 2048
+
+    @Option(help: "Sequences decoded at once.")
+    var batch = 1
+
+    @Option(help: "Parts to quantize too, comma-separated: embeddings, head, vision, projector (default: all stay fp16).")
+    var quantizeParts: String = ""
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        let config = try Self.loadConfig(model)
+        let dropped = try Set(drop.split(separator: ",").map { s -> Int in
+            guard let i = Int(s.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("--drop takes block indices like 3,17,22 (got '\(s)')") }
+            return i
+        })
+        guard let zf = MemoryEstimate.ZeroFormat(rawValue: zeroFormat) else { throw ValidationError("--zero-format must be awq-gemm, fp16-zeros, symmetric or gguf") }
+        let q = Set(quantizeParts.split(separator: ",").map(String.init))
+        let scheme: QuantScheme? = bits >= 16 ? nil : QuantScheme(bits: bits, groupSize: group > 0 ? group : nil, symmetric: symmetric)
+        let options = MemoryEstimate.Options(drop: dropped, scheme: scheme, zeroFormat: symmetric && zf == .awqGemm ? .symmetric : zf,
+                                             keepEmbeddings: !q.contains("embeddings"), keepHead: !q.contains("head"),
+                                             keepVision: !q.contains("vision"), keepProjector: !q.contains("projector"),
+                                             context: ctx, batch: batch)
+        let e: MemoryEstimate
+        do {
+            if let scheme { try scheme.validate() }
+            e = try MemoryEstimate.estimate(config: config, options: options)
+        } catch let error as QuantError { throw ValidationError(error.description) }
+        if json {
+            try JSONOutput.print([
+                "weights_bytes": e.weightsBytes, "kv_cache_bytes": e.kvCacheBytes, "activations_bytes": e.activationsBytes,
+                "total_bytes": e.totalBytes, "file_bytes": e.fileBytes, "params": e.params,
+                "parts": e.parts.map { ["name": $0.name, "params": $0.params, "bits": $0.bits, "bytes": $0.bytes] as [String: Any] },
+            ])
+            return
+        }
+        func gb(_ b: Int) -> String { String(format: "%8.3f GB", Double(b) / 1e9) }
+        for p in e.parts {
+            print(String(format: "%-34@ %9.3f M params  %6.3f bits  ", p.name as NSString, Double(p.params) / 1e6, p.bits) + gb(p.bytes))
+        }
+        print(String(format: "%-34@ %9.3f M params               ", "weights" as NSString, Double(e.params) / 1e6) + gb(e.weightsBytes))
+        print(String(format: "%-34@                                    ", "KV cache (fp16, ctx \(ctx) × \(batch))" as NSString) + gb(e.kvCacheBytes))
+        print(String(format: "%-34@                                    ", "activations" as NSString) + gb(e.activationsBytes))
+        print(String(format: "%-34@                                    ", "total" as NSString) + gb(e.totalBytes))
+        print(String(format: "%-34@                                    ", "file (predicted)" as NSString) + gb(e.fileBytes))
+    }
+
+    static func loadConfig(_ path: String) throws -> ModelConfig {
+        if path.hasSuffix(".gguf") { return try ModelConfig(gguf: GGUFFile(path: path)) }
+        var isDir: ObjCBool = false
+        _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDir)
+        let file = isDir.boolValue ? path + "/config.json" : path
+        return try ModelConfig(contentsOf: URL(fileURLWithPath: file))
+    }
+}

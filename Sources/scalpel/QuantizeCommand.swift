@@ -1,0 +1,149 @@
+import ArgumentParser
+import Foundation
+import ScalpelCompress
+import ScalpelFormats
+import ScalpelModels
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `scalpel quantize MODEL --method rtn|awq|gptq --bits B --group G --format awq|gguf|hf --out DIR`.
+struct QuantizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quantize",
+        abstract: "Quantize the decoder's linears (RTN, AWQ or GPTQ) block by block and export the result.")
+
+    @Argument(help: "A Hugging Face model folder or a GGUF file.")
+    var model: String
+
+    @Option(help: "rtn, awq or gptq.")
+    var method: String = "rtn"
+
+    @Option(help: "Bits per weight: 2, 3, 4 or 8.")
+    var bits = 4
+
+    @Option(help: "Inputs per group (32, 64, 128; 0 for per-channel). Default 128, or 32 for --format gguf.")
+    var group: Int?
+
+    @Flag(help: "Symmetric quantization (no zero points).")
+    var symmetric = false
+
+    @Flag(help: "GPTQ: visit columns by descending Hessian diagonal (groups stay static).")
+    var actOrder = false
+
+    @Option(help: "Calibration text (UTF-8), required for awq and gptq.")
+    var data: String?
+
+    @Option(help: "Calibration samples.")
+    var samples = 64
+
+    @Option(help: "Tokens per calibration sample.")
+    var seqLen = 256
+
+    @Option(help: "Skip this many tokens at the start of the calibration text.")
+    var skipTokens = 0
+
+    @Option(help: "awq, gguf or hf (dequantized fp16 safetensors).")
+    var format: String = "hf"
+
+    @Option(help: "Output folder.")
+    var out: String
+
+    @Flag(help: "With --format hf, store f32 instead of f16.")
+    var fp32 = false
+
+    @Option(help: "After quantizing, report the perplexity of this text (first --eval-tokens tokens).")
+    var eval: String?
+
+    @Option(help: "Tokens of the --eval text.")
+    var evalTokens = 2048
+
+    @Flag(help: "Print a JSON summary.")
+    var json = false
+
+    func run() throws {
+        guard let method = QuantMethod(rawValue: method) else { throw ValidationError("--method must be rtn, awq or gptq (got \(self.method))") }
+        guard let format = ExportFormat(rawValue: format) else { throw ValidationError("--format must be awq, gguf or hf (got \(self.format))") }
+        let groupSize: Int?
+        switch group {
+        case nil: groupSize = format == .gguf ? 32 : 128
+        case let g? where g <= 0: groupSize = nil
+        case let g?: groupSize = g
+        }
+        let scheme = QuantScheme(bits: bits, groupSize: groupSize, symmetric: symmetric)
+        do { try scheme.validate() } catch { throw ValidationError("\(error)") }
+        switch format {
+        case .awq:
+            guard bits == 4 else { throw ValidationError("--format awq holds 4-bit weights only (AutoAWQ GEMM); got --bits \(bits)") }
+        case .gguf:
+            guard bits == 4 || bits == 8 else { throw ValidationError("--format gguf holds --bits 4 (Q4_0 with --symmetric, else Q4_1) or --bits 8 (Q8_0); got --bits \(bits)") }
+            guard groupSize == 32 else { throw ValidationError("--format gguf stores groups of 32 weights; use --group 32") }
+            if bits == 8 && !symmetric { throw ValidationError("--bits 8 in GGUF is Q8_0, which is symmetric: add --symmetric") }
+        case .hf: break
+        }
+        if method.needsCalibration && data == nil { throw ValidationError("--method \(method.rawValue) needs calibration text: --data FILE") }
+
+        let checkpoint = try Checkpoint.open(model)
+        let names = checkpoint.config.llava != nil ? LlavaTensorNames.detect(in: checkpoint.weights).text : nil
+        let runner = QuantRunner(source: checkpoint.weights, config: checkpoint.config.text, names: names)
+        do { try runner.validate(QuantSettings(method: method, scheme: scheme)) } catch { throw ValidationError("\(error)") }
+        var calibration: [[Int]] = []
+        let tokenizer = try? checkpoint.tokenizer()
+        if let data, method.needsCalibration {
+            guard let tokenizer else { throw ValidationError("\(model) has no tokenizer to turn --data into tokens") }
+            let ids = Array(tokenizer.encode(try readText(data), addSpecialTokens: false).dropFirst(skipTokens))
+            var start = 0
+            while calibration.count < samples, start + seqLen <= ids.count {
+                calibration.append(Array(ids[start..<(start + seqLen)]))
+                start += seqLen
+            }
+            guard !calibration.isEmpty else { throw ValidationError("\(data) holds \(ids.count) tokens after --skip-tokens; one sample needs \(seqLen)") }
+            if calibration.count < samples {
+                FileHandle.standardError.write(Data("note: \(data) gave \(calibration.count) samples of \(seqLen) tokens (asked for \(samples))\n".utf8))
+            }
+        }
+        let settings = QuantSettings(method: method, scheme: scheme, gptq: GPTQ.Options(actOrder: actOrder))
+        runner.progress = { done, total in
+            if !json { FileHandle.standardError.write(Data("\rblock \(done)/\(total)".utf8)) }
+        }
+        let start = Date()
+        let decoder = try runner.run(settings, calibration: calibration)
+        let seconds = Date().timeIntervalSince(start)
+        if !json { FileHandle.standardError.write(Data("\n".utf8)) }
+
+        let folder = checkpoint.gguf == nil ? checkpoint.path : nil
+        var files: [String] = []
+        switch format {
+        case .hf: files = try QuantExport.writeHF(decoder, to: out, dtype: fp32 ? .f32 : .f16, sourceFolder: folder)
+        case .awq: files = try QuantExport.writeAWQ(decoder, to: out, sourceFolder: folder)
+        case .gguf:
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            let path = out + "/model.gguf"
+            try QuantExport.writeGGUF(decoder, to: path, sourceGGUF: checkpoint.gguf)
+            files = [path]
+        }
+        var summary: [String: Any] = ["method": method.rawValue, "bits": bits, "group": groupSize ?? -1, "symmetric": symmetric,
+                                      "format": format.rawValue, "seconds": seconds, "files": files,
+                                      "calibration_tokens": calibration.reduce(0) { $0 + $1.count }]
+        if let eval {
+            guard let tokenizer else { throw ValidationError("\(model) has no tokenizer for --eval") }
+            let ids = Array(tokenizer.encode(try readText(eval), addSpecialTokens: false).prefix(evalTokens))
+            let result = try Perplexity.evaluate(try decoder.model(), tokens: ids, context: evalTokens)
+            summary["perplexity"] = result.perplexity
+        }
+        summary["peak_rss_bytes"] = peakRSS()
+        if json {
+            try JSONOutput.print(summary)
+        } else {
+            print("\(method.rawValue) \(scheme) in \(String(format: "%.1f", seconds)) s, peak RSS \(peakRSS() / (1 << 20)) MiB")
+            if let p = summary["perplexity"] as? Double { print(String(format: "perplexity %.4f", p)) }
+            for f in files { print("wrote \(f)") }
+        }
+    }
+
+    func peakRSS() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return usage.ru_maxrss * 1024
+    }
+}
