@@ -1,0 +1,133 @@
+import ArgumentParser
+import Foundation
+import ScalpelCompress
+import ScalpelFormats
+import ScalpelModels
+
+/// `scalpel importance MODEL --data FILE`: scores every decoder block with the chosen criteria.
+struct ImportanceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "importance",
+        abstract: "Score each decoder block on calibration data (streams the decoder one block at a time).",
+        discussion: """
+        Criteria: \(BlockCriterion.allCases.map(\.rawValue).joined(separator: ", ")). Scores are higher = more \
+        important; "order" lists blocks least important first. Plain text files are cut into windows of \
+        --seq-len tokens; a .json file is read as LLaVA conversations (images run through the vision tower). \
+        Formulas: docs/criteria.md.
+        """)
+
+    @Argument(help: "A Hugging Face model folder or a GGUF file.")
+    var model: String
+
+    @Option(help: "Domain calibration data: a UTF-8 text file, or LLaVA conversation JSON.")
+    var data: String
+
+    @Option(help: "General calibration data (needed by domain_contrast).")
+    var general: String?
+
+    @Option(help: "Comma-separated criteria.")
+    var criteria = "block_influence,angular,magnitude,taylor"
+
+    @Option(help: "Calibration samples.")
+    var samples = 64
+
+    @Option(help: "Tokens per sample.")
+    var seqLen = 256
+
+    @Option(name: .customLong("lambda"), help: "λ in domain_contrast = base(domain) − λ·base(general).")
+    var lambda = 1.0
+
+    @Option(help: "Base criterion of domain_contrast: block_influence or loo_ppl.")
+    var contrastBase = "block_influence"
+
+    @Option(help: "Run length n of the angular criterion's best contiguous run.")
+    var angularN = 1
+
+    @Option(help: "Greedy SLEB removals (default: a quarter of the blocks).")
+    var slebSteps: Int?
+
+    @Option(help: "Sequences per block call.")
+    var microBatch = 8
+
+    @Option(help: "Chat format for conversation JSON (llava1_5, chatml); default from the model.")
+    var chatFormat: String?
+
+    @Option(help: "Folder that conversation image paths are relative to (default: the JSON's folder).")
+    var imageFolder: String?
+
+    @Option(help: "Write the JSON result to this file.")
+    var out: String?
+
+    @Option(help: "Write an `importance` event per criterion as JSON lines to this file ('-': stdout).")
+    var events: String?
+
+    @Flag(help: "Print JSON instead of the table.")
+    var json = false
+
+    func run() throws {
+        let checkpoint = try Checkpoint.open(model)
+        var options = ImportanceScorer.Options()
+        options.criteria = try BlockCriterion.parseList(criteria)
+        options.lambda = lambda
+        guard let base = BlockCriterion(rawValue: contrastBase), [.blockInfluence, .looPPL].contains(base) else {
+            throw ValidationError("--contrast-base must be block_influence or loo_ppl")
+        }
+        options.contrastBase = base
+        options.angularRun = angularN
+        options.slebSteps = slebSteps
+        let domain = try Self.calibration(data, checkpoint: checkpoint, samples: samples, seqLen: seqLen,
+                                          chatFormat: chatFormat, imageFolder: imageFolder)
+        let generalSet = try general.map {
+            try Self.calibration($0, checkpoint: checkpoint, samples: samples, seqLen: seqLen, chatFormat: chatFormat, imageFolder: imageFolder)
+        }
+        if options.criteria.contains(.domainContrast), generalSet == nil {
+            throw ValidationError("domain_contrast needs --general FILE")
+        }
+        for w in domain.warnings + (generalSet?.warnings ?? []) { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
+        let runner = CalibrationRunner(checkpoint: checkpoint, microBatch: microBatch)
+        let quiet = json || events == "-"
+        runner.progress = { stage, block in
+            if !quiet { FileHandle.standardError.write(Data("\r\(stage): block \(block)   ".utf8)) }
+        }
+        var scorer = ImportanceScorer(runner: runner, options: options)
+        let sink = try events.map { try EventSink(path: $0) }
+        scorer.onScores = { name, scores in
+            sink?.emit(["event": "importance", "criterion": name, "scores": scores.map { $0.isFinite ? $0 : 0 }])
+        }
+        let result = try scorer.score(domain: domain, general: generalSet)
+        if !quiet { FileHandle.standardError.write(Data("\n".utf8)) }
+        let text = try result.json()
+        if let out { try AtomicFile.write(text + "\n", to: out) }
+        if json { print(text) } else if events != "-" { print(result.table(), terminator: "") }
+    }
+
+    /// Calibration samples from a text file or LLaVA conversation JSON.
+    static func calibration(_ path: String, checkpoint: Checkpoint, samples: Int, seqLen: Int,
+                            chatFormat: String?, imageFolder: String?) throws -> CalibrationSet {
+        let tokenizer = try checkpoint.tokenizer()
+        if path.hasSuffix(".json") {
+            let records = try CalibrationSet.readConversations(file: path, imageFolder: imageFolder)
+            let format = try checkpoint.chatFormat(named: chatFormat, tokenizer: tokenizer)
+            return try CalibrationSet.conversations(records, checkpoint: checkpoint, tokenizer: tokenizer, format: format,
+                                                    samples: samples, seqLen: seqLen)
+        }
+        let ids = tokenizer.encode(try readText(path), addSpecialTokens: false)
+        return try CalibrationSet.text(tokens: ids, samples: samples, seqLen: seqLen)
+    }
+}
+
+/// JSON lines to a file or stdout.
+final class EventSink {
+    let handle: FileHandle
+    init(path: String) throws {
+        if path == "-" { handle = .standardOutput; return }
+        guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
+            throw ValidationError("cannot write events to \(path)")
+        }
+        handle = h
+    }
+    func emit(_ object: [String: Any]) {
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
+        handle.write(data + Data("\n".utf8))
+    }
+}
