@@ -10,7 +10,8 @@ import ScalpelTerm
 ///
 /// Only one can exist at a time, and every call must come from the thread that created it (curses
 /// is not thread-safe). Colours are mapped to what the terminal reports: with fewer than 256 colours
-/// every colour is adapted to the 16 or 8 the terminal has; pairs come from `alloc_pair`.
+/// every colour is adapted to the 16 or 8 the terminal has (on 8, bright colours become bold base
+/// colours); pairs come from `alloc_pair`.
 public final class CursesBackend: Backend {
     /// Why curses could not start.
     public struct StartError: Error, CustomStringConvertible {
@@ -20,6 +21,10 @@ public final class CursesBackend: Backend {
 
     /// The colours the terminal can show (capped at 256: colours are drawn through the palette).
     public let colorSupport: ColorSupport
+
+    /// What to adapt themes to before drawing: the terminal's colours, but 16 on an 8-colour terminal,
+    /// whose bright colours the backend draws as bold base colours.
+    public var themeSupport: ColorSupport { colorSupport == .ansi8 ? .ansi16 : colorSupport }
     /// Whether the terminal has colours at all.
     public let hasColors: Bool
     /// Whether `-1` (the terminal's own colours) is usable in pairs.
@@ -132,47 +137,47 @@ public final class CursesBackend: Backend {
     private func apply(_ style: Style) {
         var attrs: attr_t = 0
         let m = style.addModifier
-        if m.contains(.bold) { attrs |= scalpel_a_bold() }
+        let fg = resolve(style.fg, foreground: true)
+        let bg = resolve(style.bg, foreground: false)
+        if m.contains(.bold) || fg.bright { attrs |= scalpel_a_bold() }
         if m.contains(.dim) { attrs |= scalpel_a_dim() }
         if m.contains(.italic) { attrs |= scalpel_a_italic() }
         if m.contains(.underline) { attrs |= scalpel_a_underline() }
         if m.contains(.reverse) { attrs |= scalpel_a_reverse() }
-        _ = scalpel_set_attributes(attrs, pair(fg: style.fg, bg: style.bg))
+        _ = scalpel_set_attributes(attrs, pair(fg: fg.number, bg: bg.number))
     }
 
-    /// The colour pair for a foreground and background (0, the terminal's own, when unavailable).
-    private func pair(fg: Color?, bg: Color?) -> Int32 {
+    /// The colour pair for two colour numbers (0, the terminal's own colours, when unavailable).
+    ///
+    /// Two colours that adapted to the same one would hide the text, so the foreground then becomes
+    /// white or black, whichever differs from the background.
+    private func pair(fg: Int32, bg: Int32) -> Int32 {
         guard hasColors else { return 0 }
-        let f = number(fg, foreground: true)
-        let b = number(bg, foreground: false)
-        if f == -1 && b == -1 { return 0 }
-        let p = alloc_pair(f, b)
+        var f = fg
+        if f == bg && f >= 0 { f = bg == Int32(COLOR_WHITE) ? Int32(COLOR_BLACK) : Int32(COLOR_WHITE) }
+        if f == -1 && bg == -1 { return 0 }
+        let p = alloc_pair(f, bg)
         return p < 0 ? 0 : p
     }
 
-    /// The curses colour number for `color`, adapted to the terminal.
-    func number(_ color: Color?, foreground: Bool) -> Int32 {
-        let c = (color ?? .reset).adapted(to: colorSupport)
+    /// The curses colour number for `color`, adapted to the terminal, and whether it stands for a
+    /// bright colour an 8-colour terminal can only show as its bold base colour.
+    func resolve(_ color: Color?, foreground: Bool) -> (number: Int32, bright: Bool) {
+        let c = (color ?? .reset).adapted(to: colorSupport == .ansi8 ? .ansi16 : colorSupport)
         switch c {
         case .reset:
-            return defaultColors ? -1 : (foreground ? Int32(COLOR_WHITE) : Int32(COLOR_BLACK))
+            return (defaultColors ? -1 : (foreground ? Int32(COLOR_WHITE) : Int32(COLOR_BLACK)), false)
         case .ansi(let a):
-            return Int32(a.rawValue)
+            if colorSupport == .ansi8 { return (Int32(a.base.rawValue), foreground && a.isBright) }
+            return (Int32(a.rawValue), false)
         case .indexed(let i):
-            return Int32(i)
+            return (Int32(i), false)
         case .rgb:
-            return Int32(Color.rgbNearestAnsi8(c))
+            guard case .ansi(let a) = c.adapted(to: .ansi8) else { return (Int32(COLOR_WHITE), false) }
+            return (Int32(a.rawValue), false)
         }
     }
 }
 
 /// `clear()` from curses (the backend's own `clear` hides the name inside the class).
 private func ncursesClear() -> Int32 { clear() }
-
-extension Color {
-    /// A last resort for an RGB colour that was not adapted: the nearest of the eight base colours.
-    static func rgbNearestAnsi8(_ color: Color) -> UInt8 {
-        guard case .ansi(let a) = color.adapted(to: .ansi8) else { return 7 }
-        return a.rawValue
-    }
-}

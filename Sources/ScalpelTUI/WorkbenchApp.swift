@@ -35,11 +35,11 @@ public enum WorkbenchApp {
 
         let notice = themes.problems.first.map { Notice("theme skipped: " + $0, kind: .warning) }
         var state = AppState(model: model, themes: themes.themes, size: try backend.size(), notice: notice)
-        var terminal = try Terminal(backend: backend, theme: state.theme.adapted(to: backend.colorSupport))
+        var terminal = try Terminal(backend: backend, theme: state.theme.adapted(to: backend.themeSupport))
         var dirty = true
         while true {
             if dirty {
-                terminal.theme = state.theme.adapted(to: backend.colorSupport)
+                terminal.theme = state.theme.adapted(to: backend.themeSupport)
                 try terminal.draw { frame in WorkbenchView.render(state, into: &frame) }
                 dirty = false
             }
