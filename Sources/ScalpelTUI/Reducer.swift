@@ -129,6 +129,6 @@ extension AppState {
         partOffset = TableState.scrolled(offset: partOffset, selected: partSelection, visible: visiblePartRows, rowCount: partRowCount)
     }
 
-    /// The area the help overlay is centred in: the screen between the tab bar and the footer.
+    /// The area the help overlay is centred in: the whole screen, as the view draws it.
     var helpArea: Rect { Rect(x: 0, y: 0, width: size.width, height: size.height) }
 }

@@ -33,7 +33,8 @@ public enum WorkbenchApp {
         let backend = try CursesBackend()
         defer { backend.stop() }
 
-        let notice = themes.problems.first.map { Notice("theme skipped: " + $0, kind: .warning) }
+        let more = themes.problems.count > 1 ? " (and \(themes.problems.count - 1) more)" : ""
+        let notice = themes.problems.first.map { Notice("theme skipped: " + $0 + more, kind: .warning) }
         var state = AppState(model: model, themes: themes.themes, size: try backend.size(), notice: notice)
         var terminal = try Terminal(backend: backend, theme: state.theme.adapted(to: backend.themeSupport))
         var dirty = true
