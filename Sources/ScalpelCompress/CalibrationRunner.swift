@@ -17,7 +17,7 @@ public final class CalibrationRunner: @unchecked Sendable {
     public var progress: ((String, Int) -> Void)?
 
     public init(source: any WeightSource, config: ModelConfig.Llama, names: LlamaTensorNames? = nil, microBatch: Int = 8) {
-        self.source = source
+        self.source = CalibrationWeightSource(source)
         self.config = config
         self.names = names ?? LlamaTensorNames.detect(in: source)
         self.microBatch = max(1, microBatch)
@@ -54,11 +54,19 @@ public final class CalibrationRunner: @unchecked Sendable {
             copy.pointer.update(from: e.pointer, count: e.count)
             return copy
         }
-        let table = try tensor(names.embedTokens, [config.vocabSize, h])
+        for t in set.tokens where t < 0 || t >= config.vocabSize {
+            throw CompressError("token id \(t) is outside the vocabulary (0..<\(config.vocabSize))")
+        }
         let out = FloatBuffer(count: set.tokens.count * h)
-        for (r, t) in set.tokens.enumerated() {
-            guard t >= 0 && t < config.vocabSize else { throw CompressError("token id \(t) is outside the vocabulary (0..<\(config.vocabSize))") }
-            table.withUnsafeBufferPointer { (out.pointer + r * h).update(from: $0.baseAddress! + t * h, count: h) }
+        // Only the calibration tokens' rows are converted when the file stores them plainly.
+        if source.info(names.embedTokens)?.shape == [config.vocabSize, h],
+           let gathered = (source as? CalibrationWeightSource)?.rows(names.embedTokens, ids: set.tokens, width: h) {
+            gathered.withUnsafeBufferPointer { out.pointer.update(from: $0.baseAddress!, count: gathered.count) }
+            return out
+        }
+        let table = try tensor(names.embedTokens, [config.vocabSize, h])
+        table.withUnsafeBufferPointer { src in
+            for (r, t) in set.tokens.enumerated() { (out.pointer + r * h).update(from: src.baseAddress! + t * h, count: h) }
         }
         return out
     }

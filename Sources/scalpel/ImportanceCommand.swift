@@ -12,14 +12,15 @@ struct ImportanceCommand: ParsableCommand {
         discussion: """
         Criteria: \(BlockCriterion.allCases.map(\.rawValue).joined(separator: ", ")). Scores are higher = more \
         important; "order" lists blocks least important first. Plain text files are cut into windows of \
-        --seq-len tokens; a .json file is read as LLaVA conversations (images run through the vision tower). \
+        --seq-len tokens; a .json file is read as LLaVA conversations (images run through the vision tower); a .ids file holds \
+        pre-tokenized ids separated by whitespace. \
         Formulas: docs/criteria.md.
         """)
 
     @Argument(help: "A Hugging Face model folder or a GGUF file.")
     var model: String
 
-    @Option(help: "Domain calibration data: a UTF-8 text file, or LLaVA conversation JSON.")
+    @Option(help: "Domain calibration data: a UTF-8 text file, LLaVA conversation JSON, or token ids (.ids).")
     var data: String
 
     @Option(help: "General calibration data (needed by domain_contrast).")
@@ -104,6 +105,13 @@ struct ImportanceCommand: ParsableCommand {
     /// Calibration samples from a text file or LLaVA conversation JSON.
     static func calibration(_ path: String, checkpoint: Checkpoint, samples: Int, seqLen: Int,
                             chatFormat: String?, imageFolder: String?) throws -> CalibrationSet {
+        if path.hasSuffix(".ids") {
+            let ids = try readText(path).split(whereSeparator: \.isWhitespace).map { word -> Int in
+                guard let id = Int(word) else { throw ValidationError("\(path): '\(word)' is not a token id") }
+                return id
+            }
+            return try CalibrationSet.text(tokens: ids, samples: samples, seqLen: seqLen)
+        }
         let tokenizer = try checkpoint.tokenizer()
         if path.hasSuffix(".json") {
             let records = try CalibrationSet.readConversations(file: path, imageFolder: imageFolder)
