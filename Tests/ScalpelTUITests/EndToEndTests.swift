@@ -127,7 +127,12 @@ struct TmuxSession {
         }
         args.append("env PS1='e2e$ ' sh")
         _ = try run(args)
-        try waitFor("e2e$")
+        do {
+            try waitFor("e2e$")
+        } catch {
+            close()
+            throw error
+        }
     }
 
     /// Runs a tmux command on this server and returns its output.
