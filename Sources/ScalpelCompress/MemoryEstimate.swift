@@ -95,9 +95,9 @@ public struct MemoryEstimate: Sendable, Equatable {
         }
         let layers = t.numHiddenLayers - o.drop.count
         var parts: [Part] = []
-        func add(_ name: String, _ params: Int, bits: Double) {
+        func add(_ name: String, _ params: Int, bits: Double, bytes: Int? = nil) {
             guard params > 0 else { return }
-            parts.append(Part(name: name, params: params, bits: bits, bytes: Int((Double(params) * bits / 8).rounded(.up))))
+            parts.append(Part(name: name, params: params, bits: bits, bytes: bytes ?? Int((Double(params) * bits / 8).rounded(.up))))
         }
         add("embeddings", t.vocabSize * h, bits: o.keepEmbeddings || o.scheme == nil ? 16 : Double(o.scheme!.bits))
         // Linears grouped by input width (q/k/v/gate/up read h, o reads qd, down reads f).
@@ -109,8 +109,11 @@ public struct MemoryEstimate: Sendable, Equatable {
             let bh = bitsPerWeight(s, format: o.zeroFormat, inFeatures: h)
             let bq = bitsPerWeight(s, format: o.zeroFormat, inFeatures: qd)
             let bf = bitsPerWeight(s, format: o.zeroFormat, inFeatures: f)
-            let bits = (Double(wide) * bh + Double(oParams) * bq + Double(downParams) * bf) / Double(wide + oParams + downParams)
-            add("decoder linears (W\(s.bits) \(s.groupSize.map { "g\($0)" } ?? "per-channel"))", wide + oParams + downParams, bits: bits)
+            func bytes(_ params: Int, _ bits: Double) -> Int { Int((Double(params) * bits / 8).rounded(.up)) }
+            let total = bytes(wide, bh) + bytes(oParams, bq) + bytes(downParams, bf)
+            let params = wide + oParams + downParams
+            add("decoder linears (W\(s.bits) \(s.groupSize.map { "g\($0)" } ?? "per-channel"))", params,
+                bits: Double(total) * 8 / Double(params), bytes: total)
         } else {
             add("decoder linears", wide + oParams + downParams, bits: 16)
         }

@@ -40,8 +40,15 @@ public struct QuantizedBlock: Sendable {
     public var biases: [String: [Float]]
 
     /// The f32 block the codes stand for.
-    public func weights(config: ModelConfig.Llama) -> LlamaBlockWeights {
+    public func weights(config: ModelConfig.Llama, unquantizedAsF16: Bool = false) -> LlamaBlockWeights {
         let w = LlamaBlockWeights(config: config)
+        defer {
+            if unquantizedAsF16 {
+                for (suffix, buffer) in w.named where !QuantizedBlock.linearNames.contains(where: { suffix == $0 + ".weight" }) {
+                    for i in 0..<buffer.count { buffer.pointer[i] = Float(Float16(buffer.pointer[i])) }
+                }
+            }
+        }
         w.inputNorm.pointer.update(from: inputNorm, count: inputNorm.count)
         w.postNorm.pointer.update(from: postNorm, count: postNorm.count)
         let targets = [w.q, w.k, w.v, w.o, w.gate, w.up, w.down]
@@ -76,13 +83,20 @@ public final class QuantizedDecoder: @unchecked Sendable {
         self.awqAlphas = awqAlphas
     }
 
-    /// The fake-quantized f32 model (dequantized blocks, f32 embeddings and head) for evaluation.
-    public func model() throws -> LlamaModel {
+    /// The fake-quantized f32 model (dequantized blocks, embeddings and head from the source) for evaluation.
+    /// With `unquantizedAsF16` every tensor that is not a quantized linear is rounded to fp16, as the AWQ
+    /// export stores it.
+    public func model(unquantizedAsF16: Bool = false) throws -> LlamaModel {
         let c = config
-        let embed = FloatBuffer(try source.floats(names.embedTokens))
-        let norm = FloatBuffer(try source.floats(names.finalNorm))
-        let head = source.contains(names.head) ? FloatBuffer(try source.floats(names.head)) : nil
-        return LlamaModel(config: c, embedTokens: embed, blocks: blocks.map { $0.weights(config: c) }, finalNorm: norm, lmHead: head)
+        func load(_ name: String) throws -> FloatBuffer {
+            let v = try source.floats(name)
+            return FloatBuffer(unquantizedAsF16 ? v.map { Float(Float16($0)) } : v)
+        }
+        let embed = try load(names.embedTokens)
+        let norm = try load(names.finalNorm)
+        let head = source.contains(names.head) ? try load(names.head) : nil
+        return LlamaModel(config: c, embedTokens: embed, blocks: blocks.map { $0.weights(config: c, unquantizedAsF16: unquantizedAsF16) },
+                          finalNorm: norm, lmHead: head)
     }
 }
 
@@ -223,12 +237,8 @@ public final class QuantRunner {
             for i in 0..<(n * h) { let d = Double(out.pointer[i] - ref.pointer[i]); s += d * d }
             return s / Double(n * h)
         }
-        var q = w.q.array, k = w.k.array, v = w.v.array, o = w.o.array
-        var gate = w.gate.array, up = w.up.array, down = w.down.array
-        var inputNorm = w.inputNorm.array, postNorm = w.postNorm.array
-
         // 1. input norm → q, k, v; loss on the attention output.
-        let s1 = AWQSearch.searchScale(weights: [q, k, v], rows: [qd, kvd, kvd], cols: h,
+        let s1 = AWQSearch.searchScale(weights: [w.q.array, w.k.array, w.v.array], rows: [qd, kvd, kvd], cols: h,
                                        xMean: AWQSearch.channelMeans(normed1, rows: n, cols: h), scheme: scheme, grid: grid) { t in
             f.attention(normed1, wq: t[0], wk: t[1], wv: t[2], wo: w.o.readPointer, weights: w, out: out.pointer)
             return mse(attnRef)
@@ -236,40 +246,32 @@ public final class QuantRunner {
         // 2. v → o, only when their shapes match (not under grouped-query attention).
         var s2: AWQSearch.ScaleResult?
         if kvd == qd {
-            s2 = AWQSearch.searchScale(weights: [o], rows: [h], cols: qd, xMean: AWQSearch.channelMeans(attended, rows: n, cols: qd),
+            s2 = AWQSearch.searchScale(weights: [w.o.array], rows: [h], cols: qd, xMean: AWQSearch.channelMeans(attended, rows: n, cols: qd),
                                        scheme: scheme, grid: grid) { t in
                 f.output(attended, weight: t[0], bias: w.oBias, inFeatures: qd, out: out.pointer)
                 return mse(attnRef)
             }
         }
         // 3. post-attention norm → gate, up; loss on the MLP output.
-        let s3 = AWQSearch.searchScale(weights: [gate, up], rows: [ff, ff], cols: h,
+        let s3 = AWQSearch.searchScale(weights: [w.gate.array, w.up.array], rows: [ff, ff], cols: h,
                                        xMean: AWQSearch.channelMeans(normed2, rows: n, cols: h), scheme: scheme, grid: grid) { t in
             f.mlp(normed2, wg: t[0], wu: t[1], wd: w.down.readPointer, weights: w, out: out.pointer)
             return mse(mlpRef)
         }
         // 4. up → down.
-        let s4 = AWQSearch.searchScale(weights: [down], rows: [h], cols: ff, xMean: AWQSearch.channelMeans(hidden, rows: n, cols: ff),
+        let s4 = AWQSearch.searchScale(weights: [w.down.array], rows: [h], cols: ff, xMean: AWQSearch.channelMeans(hidden, rows: n, cols: ff),
                                        scheme: scheme, grid: grid) { t in
             f.output(hidden, weight: t[0], bias: w.downBias, inFeatures: ff, out: out.pointer)
             return mse(mlpRef)
         }
 
         // Fold: the preceding op divides, the linears multiply.
-        AWQFold.scaleColumns(&q, cols: h, s1.scales); AWQFold.scaleColumns(&k, cols: h, s1.scales); AWQFold.scaleColumns(&v, cols: h, s1.scales)
-        AWQFold.divide(&inputNorm, s1.scales)
-        var vBias = w.vBias?.array
-        if let s2 {
-            AWQFold.divideRows(&v, cols: h, s2.scales)
-            if vBias != nil { AWQFold.divide(&vBias!, s2.scales) }
-            AWQFold.scaleColumns(&o, cols: qd, s2.scales)
-        }
-        AWQFold.scaleColumns(&gate, cols: h, s3.scales); AWQFold.scaleColumns(&up, cols: h, s3.scales)
-        AWQFold.divide(&postNorm, s3.scales)
-        var upBias = w.upBias?.array
-        AWQFold.divideRows(&up, cols: h, s4.scales)
-        if upBias != nil { AWQFold.divide(&upBias!, s4.scales) }
-        AWQFold.scaleColumns(&down, cols: ff, s4.scales)
+        var t = AWQFold.Tensors(q: w.q.array, k: w.k.array, v: w.v.array, o: w.o.array, gate: w.gate.array, up: w.up.array,
+                                down: w.down.array, inputNorm: w.inputNorm.array, postNorm: w.postNorm.array,
+                                vBias: w.vBias?.array, upBias: w.upBias?.array)
+        t.fold(hidden: h, qDim: qd, intermediate: ff, inputNorm: s1.scales, vToO: s2?.scales, postNorm: s3.scales, upToDown: s4.scales)
+        var (q, k, v, o, gate, up, down) = (t.q, t.k, t.v, t.o, t.gate, t.up, t.down)
+        let (inputNorm, postNorm, vBias, upBias) = (t.inputNorm, t.postNorm, t.vBias, t.upBias)
 
         // Clip search on the scaled inputs (q and k are skipped).
         if settings.awq.clip {
@@ -298,6 +300,36 @@ public final class QuantRunner {
 /// Folding AWQ scales: a linear `[rows, cols]` multiplies its input columns by `s`; the op before it
 /// (a norm's weight, or the rows of the linear that produces the input) divides by `s`.
 public enum AWQFold {
+    /// One block's tensors that AWQ scales.
+    public struct Tensors: Sendable, Equatable {
+        public var q, k, v, o, gate, up, down, inputNorm, postNorm: [Float]
+        public var vBias, upBias: [Float]?
+
+        public init(q: [Float], k: [Float], v: [Float], o: [Float], gate: [Float], up: [Float], down: [Float],
+                    inputNorm: [Float], postNorm: [Float], vBias: [Float]? = nil, upBias: [Float]? = nil) {
+            (self.q, self.k, self.v, self.o, self.gate, self.up, self.down) = (q, k, v, o, gate, up, down)
+            (self.inputNorm, self.postNorm, self.vBias, self.upBias) = (inputNorm, postNorm, vBias, upBias)
+        }
+
+        /// Folds the four scale vectors: input norm → q/k/v, v → o (nil: skipped), post norm → gate/up,
+        /// up → down. In exact arithmetic the block computes the same function afterwards.
+        public mutating func fold(hidden h: Int, qDim qd: Int, intermediate ff: Int, inputNorm s1: [Float], vToO s2: [Float]?,
+                                  postNorm s3: [Float], upToDown s4: [Float]) {
+            scaleColumns(&q, cols: h, s1); scaleColumns(&k, cols: h, s1); scaleColumns(&v, cols: h, s1)
+            divide(&inputNorm, s1)
+            if let s2 {
+                divideRows(&v, cols: h, s2)
+                if vBias != nil { divide(&vBias!, s2) }
+                scaleColumns(&o, cols: qd, s2)
+            }
+            scaleColumns(&gate, cols: h, s3); scaleColumns(&up, cols: h, s3)
+            divide(&postNorm, s3)
+            divideRows(&up, cols: h, s4)
+            if upBias != nil { divide(&upBias!, s4) }
+            scaleColumns(&down, cols: ff, s4)
+        }
+    }
+
     public static func scaleColumns(_ w: inout [Float], cols: Int, _ s: [Float]) {
         for i in w.indices { w[i] *= s[i % cols] }
     }

@@ -3,7 +3,8 @@
 /// Asymmetric (as GPTQ's reference `Quantizer.find_params` with `sym=False`): the range is widened to
 /// contain zero, `s = (max − min) / (2^b − 1)`, `z = round(−min / s)`; symmetric: `m = max(|min|, |max|)`,
 /// `s = 2m / (2^b − 1)`, `z = 2^(b−1)`. A group of zeros gets `s = 1` after widening the range to [−1, 1]
-/// as the reference does. Scales are rounded to fp16 (what every export stores) before codes are formed:
+/// as the reference does. Scales are rounded to fp16 (what every export stores; upwards when the nearest fp16
+/// is smaller, so the grid still spans the range) before codes are formed:
 /// `q = clamp(round(w / s) + z, 0, 2^b − 1)`, rounding half away from zero.
 public enum RTN {
     /// Scale and zero point for `count` weights at `w` (stride `stride`).
@@ -28,7 +29,10 @@ public enum RTN {
             xmin = -xmax
         }
         if xmin == 0 && xmax == 0 { xmin = -1; xmax = 1 }
-        var s = Float(Float16((xmax - xmin) / maxq))
+        let exact = (xmax - xmin) / maxq
+        var half = Float16(exact)
+        if Float(half) < exact { half = half.nextUp }
+        var s = Float(half)
         if !(s > 0) || !s.isFinite { s = Float(Float16.leastNormalMagnitude) }
         let z: Int
         if scheme.symmetric {
