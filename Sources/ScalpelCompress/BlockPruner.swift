@@ -127,58 +127,106 @@ public enum BlockPruner {
         }
     }
 
-    /// config.json for the pruned model: the input's, edited; or one built from GGUF metadata.
+    /// config.json for the pruned model: the input's, edited; or one built from GGUF metadata. Numbers
+    /// keep their kind (an int stays an int, a float keeps its fraction: transformers checks types).
     static func prunedConfig(checkpoint: Checkpoint, keep: Int, dropped: [Int], layers: Int, f32: Bool) throws -> Data {
-        var root: [String: Any]
+        var root: [String: JSONValue]
         if checkpoint.gguf == nil {
             let url = URL(fileURLWithPath: checkpoint.path).appendingPathComponent("config.json")
-            guard let object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any] else {
-                throw CompressError("\(url.path) is not a JSON object")
-            }
+            guard let object = try JSONValue.read(contentsOf: url).object else { throw CompressError("\(url.path) is not a JSON object") }
             root = object
         } else {
             root = llamaConfig(checkpoint.config.text)
         }
-        func edit(_ dict: inout [String: Any]) {
-            dict["num_hidden_layers"] = keep
+        func edit(_ dict: inout [String: JSONValue]) {
+            dict["num_hidden_layers"] = .int(keep)
             for (key, value) in dict {
-                if let list = value as? [Any], list.count == layers {
-                    dict[key] = list.enumerated().filter { !dropped.contains($0.offset) }.map(\.element)
+                if let list = value.array, list.count == layers {
+                    dict[key] = .array(list.enumerated().filter { !dropped.contains($0.offset) }.map(\.element))
                 }
             }
         }
         if checkpoint.config.llava != nil {
-            var text = root["text_config"] as? [String: Any] ?? [:]
+            var text = root["text_config"]?.object ?? [:]
             edit(&text)
-            root["text_config"] = text
+            root["text_config"] = .object(text)
         } else {
             edit(&root)
         }
-        if f32 { root["torch_dtype"] = "float32" }
-        return try JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        if f32 { root["torch_dtype"] = .string("float32") }
+        var out = ""
+        write(.object(root), to: &out, indent: "")
+        return Data((out + "\n").utf8)
+    }
+
+    /// Pretty JSON with sorted keys.
+    static func write(_ value: JSONValue, to out: inout String, indent: String) {
+        switch value {
+        case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .int(let i): out += String(i)
+        case .uint(let u): out += String(u)
+        case .double(let d): out += d.isFinite ? "\(d)" : "null"
+        case .string(let s): out += quoted(s)
+        case .array(let items):
+            if items.isEmpty { out += "[]"; return }
+            out += "[\n"
+            for (i, item) in items.enumerated() {
+                out += indent + "  "
+                write(item, to: &out, indent: indent + "  ")
+                out += i + 1 < items.count ? ",\n" : "\n"
+            }
+            out += indent + "]"
+        case .object(let dict):
+            if dict.isEmpty { out += "{}"; return }
+            out += "{\n"
+            let keys = dict.keys.sorted()
+            for (i, key) in keys.enumerated() {
+                out += indent + "  " + quoted(key) + ": "
+                write(dict[key]!, to: &out, indent: indent + "  ")
+                out += i + 1 < keys.count ? ",\n" : "\n"
+            }
+            out += indent + "}"
+        }
+    }
+
+    static func quoted(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
+            }
+        }
+        return out + "\""
     }
 
     /// A transformers LLaMA config for `c`.
-    static func llamaConfig(_ c: ModelConfig.Llama) -> [String: Any] {
-        var o: [String: Any] = [
-            "architectures": ["LlamaForCausalLM"], "model_type": "llama",
-            "vocab_size": c.vocabSize, "hidden_size": c.hiddenSize, "intermediate_size": c.intermediateSize,
-            "num_hidden_layers": c.numHiddenLayers, "num_attention_heads": c.numAttentionHeads,
-            "num_key_value_heads": c.numKeyValueHeads, "head_dim": c.headDim, "rms_norm_eps": c.rmsNormEps,
-            "rope_theta": c.ropeTheta, "max_position_embeddings": c.maxPositionEmbeddings,
-            "tie_word_embeddings": c.tieWordEmbeddings, "hidden_act": c.hiddenAct,
-            "attention_bias": c.attentionBias, "mlp_bias": c.mlpBias, "torch_dtype": "float32",
+    static func llamaConfig(_ c: ModelConfig.Llama) -> [String: JSONValue] {
+        var o: [String: JSONValue] = [
+            "architectures": .array([.string("LlamaForCausalLM")]), "model_type": .string("llama"),
+            "vocab_size": .int(c.vocabSize), "hidden_size": .int(c.hiddenSize), "intermediate_size": .int(c.intermediateSize),
+            "num_hidden_layers": .int(c.numHiddenLayers), "num_attention_heads": .int(c.numAttentionHeads),
+            "num_key_value_heads": .int(c.numKeyValueHeads), "head_dim": .int(c.headDim), "rms_norm_eps": .double(c.rmsNormEps),
+            "rope_theta": .double(c.ropeTheta), "max_position_embeddings": .int(c.maxPositionEmbeddings),
+            "tie_word_embeddings": .bool(c.tieWordEmbeddings), "hidden_act": .string(c.hiddenAct),
+            "attention_bias": .bool(c.attentionBias), "mlp_bias": .bool(c.mlpBias), "torch_dtype": .string("float32"),
         ]
-        if let b = c.bosTokenId { o["bos_token_id"] = b }
-        if c.eosTokenIds.count == 1 { o["eos_token_id"] = c.eosTokenIds[0] } else if !c.eosTokenIds.isEmpty { o["eos_token_id"] = c.eosTokenIds }
-        if let p = c.padTokenId { o["pad_token_id"] = p }
+        if let b = c.bosTokenId { o["bos_token_id"] = .int(b) }
+        if c.eosTokenIds.count == 1 { o["eos_token_id"] = .int(c.eosTokenIds[0]) } else if !c.eosTokenIds.isEmpty { o["eos_token_id"] = .array(c.eosTokenIds.map { .int($0) }) }
+        if let p = c.padTokenId { o["pad_token_id"] = .int(p) }
         if let r = c.ropeScaling {
-            var s: [String: Any] = ["rope_type": r.type]
-            if let f = r.factor { s["factor"] = f }
-            if let f = r.lowFreqFactor { s["low_freq_factor"] = f }
-            if let f = r.highFreqFactor { s["high_freq_factor"] = f }
-            if let m = r.originalMaxPositionEmbeddings { s["original_max_position_embeddings"] = m }
-            o["rope_scaling"] = s
+            var s: [String: JSONValue] = ["rope_type": .string(r.type)]
+            if let f = r.factor { s["factor"] = .double(f) }
+            if let f = r.lowFreqFactor { s["low_freq_factor"] = .double(f) }
+            if let f = r.highFreqFactor { s["high_freq_factor"] = .double(f) }
+            if let m = r.originalMaxPositionEmbeddings { s["original_max_position_embeddings"] = .int(m) }
+            o["rope_scaling"] = .object(s)
         }
         return o
     }

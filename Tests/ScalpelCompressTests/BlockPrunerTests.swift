@@ -20,6 +20,9 @@ import ScalpelModels
         let config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/config.json"))) as! [String: Any]
         #expect(config["layer_types"] as? [String] == ["full_attention_0", "full_attention_2", "full_attention_4"])
         #expect(FileManager.default.fileExists(atPath: out + "/tokenizer_config.json"))
+        // Number kinds survive (transformers refuses an int where its config wants a float).
+        let text = try String(contentsOfFile: out + "/config.json", encoding: .utf8)
+        #expect(text.contains("\"rope_theta\": 10000.0") && text.contains("\"num_hidden_layers\": 3") && text.contains("\"rms_norm_eps\": 1e-05"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: tiny.folder + "/model.safetensors")) == before)
         #expect(try tiny.checkpoint().config.text.numHiddenLayers == 5)
     }
