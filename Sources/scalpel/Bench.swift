@@ -18,6 +18,9 @@ struct Bench: ParsableCommand {
     @Option(help: "Also measure a whole model (a Hugging Face folder or GGUF): prompt and decode tokens/s.")
     var model: String?
 
+    @Option(help: "Measure only these groups (comma-separated: linear, attention, block, model); the sgemm roof is always measured.")
+    var only: String?
+
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
@@ -31,11 +34,13 @@ struct Bench: ParsableCommand {
             print("")
         }
         let roof = KernelBenchmark.sgemmRoof(minSeconds: minSeconds)
+        let groups = only.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
+        func wanted(_ group: String) -> Bool { groups?.contains(group) ?? true }
         var rows = [roof]
-        rows += KernelBenchmark.linear(minSeconds: minSeconds)
-        rows += KernelBenchmark.attentionProducts(minSeconds: minSeconds)
-        rows += BlockBenchmark.llamaBlock(minSeconds: minSeconds)
-        if let model {
+        if wanted("linear") { rows += KernelBenchmark.linear(minSeconds: minSeconds) }
+        if wanted("attention") { rows += KernelBenchmark.attentionProducts(minSeconds: minSeconds) }
+        if wanted("block") { rows += BlockBenchmark.llamaBlock(minSeconds: minSeconds) }
+        if let model, wanted("model") {
             rows += try ModelBenchmark.run(try Checkpoint.open(model).loadDecoder(), minSeconds: minSeconds)
         }
 
