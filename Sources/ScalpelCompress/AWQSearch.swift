@@ -89,19 +89,20 @@ public enum AWQSearch {
     @discardableResult
     public static func clip(_ w: inout [Float], rows: Int, cols: Int, inputs x: UnsafePointer<Float>, tokens: Int,
                             scheme: QuantScheme, options: Options = Options()) -> [Float] {
-        let g = scheme.groupWidth(inFeatures: cols), ng = cols / g
+        let gMax = scheme.groupWidth(inFeatures: cols), ng = scheme.groupCount(inFeatures: cols)
         let step = max(1, tokens / options.clipTokens)
         let t = (tokens + step - 1) / step
         let steps = Int(options.maxShrink * Double(options.grid))
         var chosen = [Float](repeating: 0, count: rows * ng)
-        var xg = [Float](repeating: 0, count: t * g)
-        var wg = [Float](repeating: 0, count: rows * g)
-        var cur = [Float](repeating: 0, count: rows * g)
+        var xg = [Float](repeating: 0, count: t * gMax)
+        var wg = [Float](repeating: 0, count: rows * gMax)
+        var cur = [Float](repeating: 0, count: rows * gMax)
         var ref = [Float](repeating: 0, count: rows * t)
         var out = [Float](repeating: 0, count: rows * t)
         for j in 0..<ng {
-            for i in 0..<t { for c in 0..<g { xg[i * g + c] = x[(i * step) * cols + j * g + c] } }
-            for r in 0..<rows { for c in 0..<g { wg[r * g + c] = w[r * cols + j * g + c] } }
+            let g = scheme.groupRange(j, inFeatures: cols).count
+            for i in 0..<t { for c in 0..<g { xg[i * g + c] = x[(i * step) * cols + j * gMax + c] } }
+            for r in 0..<rows { for c in 0..<g { wg[r * g + c] = w[r * cols + j * gMax + c] } }
             product(wg, xg, rows: rows, t: t, g: g, into: &ref)
             let orgMax = (0..<rows).map { r in (0..<g).reduce(Float(0)) { max($0, abs(wg[r * g + $1])) } }
             var bestErr = [Double](repeating: .infinity, count: rows)
@@ -126,7 +127,7 @@ public enum AWQSearch {
             for r in 0..<rows {
                 let m = bestMax[r]
                 chosen[r * ng + j] = m
-                for c in 0..<g { w[r * cols + j * g + c] = min(max(w[r * cols + j * g + c], -m), m) }
+                for c in 0..<g { w[r * cols + j * gMax + c] = min(max(w[r * cols + j * gMax + c], -m), m) }
             }
         }
         return chosen

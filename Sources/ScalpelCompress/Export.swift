@@ -99,6 +99,9 @@ public enum QuantExport {
             if case .linear(let b, let m) = part {
                 let lin = d.blocks[b].linears[m]!
                 guard lin.rows % 8 == 0 else { throw QuantError("\(name) has \(lin.rows) outputs; AWQ GEMM packs 8 outputs per word") }
+                guard lin.cols % lin.groupSize == 0 else {
+                    throw QuantError("\(name) has \(lin.cols) inputs, not a multiple of the group size \(lin.groupSize); AWQ GEMM needs whole groups (choose --group 32 or 64, or --format hf)")
+                }
                 let prefix = String(name.dropLast(".weight".count))
                 let k = lin.cols, n = lin.rows, groups = lin.groups
                 let packed = awqTriple(lin)

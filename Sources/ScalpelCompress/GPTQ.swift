@@ -30,10 +30,10 @@ public enum GPTQ {
     /// Quantizes `weight` (`[rows, cols]` row-major) given the Hessian `[cols, cols]` of its inputs.
     public static func quantize(weight: [Float], rows: Int, cols: Int, hessian: [Double], scheme: QuantScheme,
                                 options: Options = Options()) throws -> QuantizedLinear {
-        try scheme.validate(inFeatures: cols)
+        try scheme.validate(inFeatures: cols, partialGroups: true)
         precondition(weight.count == rows * cols && hessian.count == cols * cols, "GPTQ sizes do not match")
         let maxq = scheme.maxCode
-        let g = scheme.groupWidth(inFeatures: cols), ng = cols / g
+        let g = scheme.groupWidth(inFeatures: cols), ng = scheme.groupCount(inFeatures: cols)
         var H = hessian
         var W = weight
         for i in 0..<cols where H[i * cols + i] == 0 {
@@ -49,7 +49,8 @@ public enum GPTQ {
             W.withUnsafeBufferPointer { wp in
                 for r in 0..<rows {
                     for j in 0..<ng {
-                        let (s, z) = RTN.params(wp.baseAddress! + r * cols + j * g, count: g, scheme: scheme)
+                        let range = scheme.groupRange(j, inFeatures: cols)
+                        let (s, z) = RTN.params(wp.baseAddress! + r * cols + range.lowerBound, count: range.count, scheme: scheme)
                         scales[r * ng + j] = s
                         zeros[r * ng + j] = UInt8(z)
                     }
@@ -86,7 +87,7 @@ public enum GPTQ {
                 } else if col % g == 0 {
                     W.withUnsafeBufferPointer { wp in
                         for r in 0..<rows {
-                            let (s, z) = RTN.params(wp.baseAddress! + r * cols + col, count: g, scheme: scheme)
+                            let (s, z) = RTN.params(wp.baseAddress! + r * cols + col, count: min(g, cols - col), scheme: scheme)
                             curS[r] = s
                             curZ[r] = z
                             scales[r * ng + group] = s

@@ -68,7 +68,8 @@ public struct MemoryEstimate: Sendable, Equatable {
 
     /// Bits per quantized weight for `scheme` in `format` with `inFeatures` inputs per row.
     public static func bitsPerWeight(_ scheme: QuantScheme, format: ZeroFormat, inFeatures: Int) -> Double {
-        let g = Double(scheme.groupWidth(inFeatures: inFeatures)), b = Double(scheme.bits)
+        // With a group size that does not divide the row, the last group is shorter: ⌈k/g⌉ groups per row.
+        let g = Double(inFeatures) / Double(max(1, scheme.groupCount(inFeatures: inFeatures))), b = Double(scheme.bits)
         switch format {
         case .awqGemm: return b + (16 + (scheme.bits <= 4 ? 4 : Double(scheme.bits))) / g
         case .fp16Zeros: return b + 32 / g
@@ -87,7 +88,7 @@ public struct MemoryEstimate: Sendable, Equatable {
 
     /// Estimates `config` under `options`. Throws when a dropped index is out of range or the group size
     /// does not divide a linear's inputs.
-    public static func estimate(config: ModelConfig, options o: Options) throws -> MemoryEstimate {
+    public static func estimate(config: ModelConfig, options o: Options, partialGroups: Bool = false) throws -> MemoryEstimate {
         let t = config.text
         let h = t.hiddenSize, qd = t.numAttentionHeads * t.headDim, kvd = t.numKeyValueHeads * t.headDim, f = t.intermediateSize
         for i in o.drop where i < 0 || i >= t.numHiddenLayers {
@@ -103,9 +104,9 @@ public struct MemoryEstimate: Sendable, Equatable {
         // Linears grouped by input width (q/k/v/gate/up read h, o reads qd, down reads f).
         let wide = layers * (qd * h + 2 * kvd * h + 2 * f * h), oParams = layers * h * qd, downParams = layers * h * f
         if let s = o.scheme {
-            try s.validate(inFeatures: h, tensor: "q/k/v/gate/up")
-            try s.validate(inFeatures: qd, tensor: "o_proj")
-            try s.validate(inFeatures: f, tensor: "down_proj")
+            try s.validate(inFeatures: h, tensor: "q/k/v/gate/up", partialGroups: partialGroups)
+            try s.validate(inFeatures: qd, tensor: "o_proj", partialGroups: partialGroups)
+            try s.validate(inFeatures: f, tensor: "down_proj", partialGroups: partialGroups)
             let bh = bitsPerWeight(s, format: o.zeroFormat, inFeatures: h)
             let bq = bitsPerWeight(s, format: o.zeroFormat, inFeatures: qd)
             let bf = bitsPerWeight(s, format: o.zeroFormat, inFeatures: f)

@@ -16,13 +16,17 @@ public struct QuantSettings: Sendable, Equatable {
     public var scheme: QuantScheme
     public var gptq: GPTQ.Options
     public var awq: AWQSearch.Options
+    /// Accept a group size that does not divide a linear's inputs (the last group of each row is shorter,
+    /// as in GPTQ's reference). Exports that need whole groups (AWQ GEMM) still refuse such a model.
+    public var partialGroups: Bool
 
     public init(method: QuantMethod, scheme: QuantScheme, gptq: GPTQ.Options = GPTQ.Options(),
-                awq: AWQSearch.Options = AWQSearch.Options()) {
+                awq: AWQSearch.Options = AWQSearch.Options(), partialGroups: Bool = false) {
         self.method = method
         self.scheme = scheme
         self.gptq = gptq
         self.awq = awq
+        self.partialGroups = partialGroups
     }
 }
 
@@ -126,10 +130,10 @@ public final class QuantRunner {
 
     /// Checks that the scheme fits every linear of the decoder.
     public func validate(_ settings: QuantSettings) throws {
-        let c = config
-        try settings.scheme.validate(inFeatures: c.hiddenSize, tensor: "q/k/v/gate/up (\(c.hiddenSize) inputs)")
-        try settings.scheme.validate(inFeatures: c.numAttentionHeads * c.headDim, tensor: "o_proj (\(c.numAttentionHeads * c.headDim) inputs)")
-        try settings.scheme.validate(inFeatures: c.intermediateSize, tensor: "down_proj (\(c.intermediateSize) inputs)")
+        let c = config, p = settings.partialGroups
+        try settings.scheme.validate(inFeatures: c.hiddenSize, tensor: "q/k/v/gate/up (\(c.hiddenSize) inputs)", partialGroups: p)
+        try settings.scheme.validate(inFeatures: c.numAttentionHeads * c.headDim, tensor: "o_proj (\(c.numAttentionHeads * c.headDim) inputs)", partialGroups: p)
+        try settings.scheme.validate(inFeatures: c.intermediateSize, tensor: "down_proj (\(c.intermediateSize) inputs)", partialGroups: p)
     }
 
     /// Runs the method. `calibration` holds equal-length token sequences (required by AWQ and GPTQ).

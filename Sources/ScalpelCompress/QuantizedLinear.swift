@@ -25,17 +25,17 @@ public struct QuantizedLinear: Sendable, Equatable {
 
     /// Inputs per group.
     public var groupSize: Int { scheme.groupWidth(inFeatures: cols) }
-    /// Groups per row.
-    public var groups: Int { cols / groupSize }
+    /// Groups per row (the last one shorter when the group size does not divide the row).
+    public var groups: Int { scheme.groupCount(inFeatures: cols) }
 
     /// The weights the codes stand for, `[rows, cols]` row-major.
     public func dequantized() -> [Float] {
-        let g = groupSize, ng = groups
+        let ng = groups
         var out = [Float](repeating: 0, count: rows * cols)
         for r in 0..<rows {
             for j in 0..<ng {
                 let s = scales[r * ng + j], z = Int(zeros[r * ng + j])
-                for c in (j * g)..<((j + 1) * g) {
+                for c in scheme.groupRange(j, inFeatures: cols) {
                     out[r * cols + c] = Float(Int(codes[r * cols + c]) - z) * s
                 }
             }

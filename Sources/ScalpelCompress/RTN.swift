@@ -56,18 +56,19 @@ public enum RTN {
         Float(Int(code(w, scale: s, zero: z, maxCode: maxCode)) - z) * s
     }
 
-    /// Quantizes a `[rows, cols]` weight group by group.
+    /// Quantizes a `[rows, cols]` weight group by group (a shorter last group when g does not divide cols).
     public static func quantize(_ w: [Float], rows: Int, cols: Int, scheme: QuantScheme) throws -> QuantizedLinear {
-        try scheme.validate(inFeatures: cols)
+        try scheme.validate(inFeatures: cols, partialGroups: true)
         precondition(w.count == rows * cols, "\(w.count) weights for \(rows) × \(cols)")
-        let g = scheme.groupWidth(inFeatures: cols), ng = cols / g
+        let ng = scheme.groupCount(inFeatures: cols)
         var codes = [UInt8](repeating: 0, count: rows * cols)
         var scales = [Float](repeating: 0, count: rows * ng)
         var zeros = [UInt8](repeating: 0, count: rows * ng)
         w.withUnsafeBufferPointer { wp in
             for r in 0..<rows {
                 for j in 0..<ng {
-                    let base = r * cols + j * g
+                    let range = scheme.groupRange(j, inFeatures: cols), g = range.count
+                    let base = r * cols + range.lowerBound
                     let (s, z) = params(wp.baseAddress! + base, count: g, scheme: scheme)
                     scales[r * ng + j] = s
                     zeros[r * ng + j] = UInt8(z)
@@ -80,10 +81,11 @@ public enum RTN {
 
     /// `quantize(...).dequantized()`, in place on a buffer.
     public static func fakeQuantize(_ w: UnsafeMutablePointer<Float>, rows: Int, cols: Int, scheme: QuantScheme) {
-        let g = scheme.groupWidth(inFeatures: cols), ng = cols / g
+        let ng = scheme.groupCount(inFeatures: cols)
         for r in 0..<rows {
             for j in 0..<ng {
-                let p = w + r * cols + j * g
+                let range = scheme.groupRange(j, inFeatures: cols), g = range.count
+                let p = w + r * cols + range.lowerBound
                 let (s, z) = params(p, count: g, scheme: scheme)
                 for c in 0..<g { p[c] = fake(p[c], scale: s, zero: z, maxCode: scheme.maxCode) }
             }

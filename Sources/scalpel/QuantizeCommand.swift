@@ -86,7 +86,16 @@ struct QuantizeCommand: ParsableCommand {
         let checkpoint = try Checkpoint.open(model)
         let names = checkpoint.config.llava != nil ? LlavaTensorNames.detect(in: checkpoint.weights).text : nil
         let runner = QuantRunner(source: checkpoint.weights, config: checkpoint.config.text, names: names)
-        do { try runner.validate(QuantSettings(method: method, scheme: scheme)) } catch { throw ValidationError("\(error)") }
+        // A group that does not divide a row is an error, except for the dequantized hf export, where the
+        // last group of each row is shorter (as in GPTQ's reference).
+        var partial = false
+        do { try runner.validate(QuantSettings(method: method, scheme: scheme)) } catch {
+            guard format == .hf, (try? runner.validate(QuantSettings(method: method, scheme: scheme, partialGroups: true))) != nil else {
+                throw ValidationError("\(error)")
+            }
+            partial = true
+            FileHandle.standardError.write(Data("note: \(error); with --format hf the last group of each such row is shorter\n".utf8))
+        }
         var calibration: [[Int]] = []
         let tokenizer = try? checkpoint.tokenizer()
         if let data, method.needsCalibration {
@@ -102,7 +111,7 @@ struct QuantizeCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("note: \(data) gave \(calibration.count) samples of \(seqLen) tokens (asked for \(samples))\n".utf8))
             }
         }
-        let settings = QuantSettings(method: method, scheme: scheme, gptq: GPTQ.Options(actOrder: actOrder))
+        let settings = QuantSettings(method: method, scheme: scheme, gptq: GPTQ.Options(actOrder: actOrder), partialGroups: partial)
         runner.progress = { done, total in
             if !json { FileHandle.standardError.write(Data("\rblock \(done)/\(total)".utf8)) }
         }

@@ -52,6 +52,22 @@ final class RTNTests: XCTestCase {
         XCTAssertThrowsError(try QuantScheme(bits: 4, groupSize: 128).validate(inFeatures: 576 + 32)) { error in
             XCTAssertTrue("\(error)".contains("does not divide"))
         }
-        XCTAssertThrowsError(try RTN.quantize([Float](repeating: 0, count: 48), rows: 1, cols: 48, scheme: QuantScheme(bits: 4, groupSize: 32)))
+        XCTAssertNoThrow(try QuantScheme(bits: 4, groupSize: 128).validate(inFeatures: 576, partialGroups: true))
+    }
+
+    /// A group size that does not divide the row leaves a shorter last group (576 = 4·128 + 64).
+    func testPartialLastGroup() throws {
+        var rng = QuantRandom(seed: 9)
+        let w = rng.normal(2 * 48, 1)
+        let scheme = QuantScheme(bits: 4, groupSize: 32)
+        let q = try RTN.quantize(w, rows: 2, cols: 48, scheme: scheme)
+        XCTAssertEqual(q.groups, 2)
+        let head = try RTN.quantize(Array(w[0..<32]) + Array(w[48..<80]), rows: 2, cols: 32, scheme: scheme)
+        let tail = try RTN.quantize(Array(w[32..<48]) + Array(w[80..<96]), rows: 2, cols: 16, scheme: QuantScheme(bits: 4, groupSize: 16))
+        let d = q.dequantized(), dh = head.dequantized(), dt = tail.dequantized()
+        XCTAssertEqual(d, Array(dh[0..<32]) + Array(dt[0..<16]) + Array(dh[32..<64]) + Array(dt[16..<32]))
+        var identity = [Double](repeating: 0, count: 48 * 48)
+        for i in 0..<48 { identity[i * 48 + i] = 1 }
+        XCTAssertEqual(try GPTQ.quantize(weight: w, rows: 2, cols: 48, hessian: identity, scheme: scheme), q)
     }
 }
