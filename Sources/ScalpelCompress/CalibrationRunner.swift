@@ -31,6 +31,14 @@ public final class CalibrationRunner: @unchecked Sendable {
 
     public var layers: Int { config.numHiddenLayers }
 
+    /// The most sequences per block call whose forward scratch (`LlamaBlockActivations`: attention
+    /// probabilities, q/k/v, MLP intermediates) fits `budgetBytes`; at least 1.
+    public static func automaticMicroBatch(config c: ModelConfig.Llama, seqLen: Int, budgetBytes: Int = 128 << 20) -> Int {
+        let qd = c.numAttentionHeads * c.headDim, kvd = c.numKeyValueHeads * c.headDim
+        let floats = seqLen * (4 * c.hiddenSize + 2 * qd + 2 * kvd + 3 * c.intermediateSize + 2) + c.numAttentionHeads * seqLen * seqLen
+        return max(1, budgetBytes / max(1, floats * 4))
+    }
+
     // MARK: Loading
 
     /// Block `i`'s weights, converted to f32.

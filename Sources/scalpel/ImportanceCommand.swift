@@ -47,8 +47,8 @@ struct ImportanceCommand: ParsableCommand {
     @Option(help: "Greedy SLEB removals (default: a quarter of the blocks).")
     var slebSteps: Int?
 
-    @Option(help: "Sequences per block call.")
-    var microBatch = 8
+    @Option(help: "Sequences per block call (default: as many as fit 128 MiB of block scratch).")
+    var microBatch: Int?
 
     @Option(help: "Chat format for conversation JSON (llava1_5, chatml); default from the model.")
     var chatFormat: String?
@@ -85,7 +85,8 @@ struct ImportanceCommand: ParsableCommand {
             throw ValidationError("domain_contrast needs --general FILE")
         }
         for w in domain.warnings + (generalSet?.warnings ?? []) { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
-        let runner = CalibrationRunner(checkpoint: checkpoint, microBatch: microBatch)
+        let batch = microBatch ?? CalibrationRunner.automaticMicroBatch(config: checkpoint.config.text, seqLen: domain.seqLen)
+        let runner = CalibrationRunner(checkpoint: checkpoint, microBatch: batch)
         let quiet = json || events == "-"
         runner.progress = { stage, block in
             if !quiet { FileHandle.standardError.write(Data("\r\(stage): block \(block)   ".utf8)) }

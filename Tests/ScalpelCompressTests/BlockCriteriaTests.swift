@@ -157,6 +157,15 @@ import ScalpelModels
         #expect(throws: CompressError.self) { try ImportanceScorer(runner: runner, options: options).score(domain: try calibration()) }
     }
 
+    @Test func automaticMicroBatchFitsTheBudget() {
+        let seven = ModelConfig.Llama(vocabSize: 32000, hiddenSize: 4096, intermediateSize: 11008, numHiddenLayers: 32, numAttentionHeads: 32)
+        #expect(CalibrationRunner.automaticMicroBatch(config: seven, seqLen: 256) == 1)
+        let smol = ModelConfig.Llama(vocabSize: 49152, hiddenSize: 576, intermediateSize: 1536, numHiddenLayers: 30,
+                                     numAttentionHeads: 9, numKeyValueHeads: 3)
+        // 256·(4·576 + 2·576 + 2·192 + 3·1536 + 2) + 9·256² floats = 11.0 MB per sequence → 12 in 128 MiB.
+        #expect(CalibrationRunner.automaticMicroBatch(config: smol, seqLen: 256) == 12)
+    }
+
     @Test func criterionNames() throws {
         #expect(try BlockCriterion.parseList("block_influence,loo_ppl, taylor") == [.blockInfluence, .looPPL, .taylor])
         #expect(throws: CompressError.self) { try BlockCriterion.parseList("bi") }
