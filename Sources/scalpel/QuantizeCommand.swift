@@ -137,7 +137,10 @@ struct QuantizeCommand: ParsableCommand {
         if let eval {
             guard let tokenizer else { throw ValidationError("\(model) has no tokenizer for --eval") }
             let ids = Array(tokenizer.encode(try readText(eval), addSpecialTokens: false).prefix(evalTokens))
-            let result = try Perplexity.evaluate(try decoder.model(), tokens: ids, context: evalTokens)
+            // The model the output holds: the GGUF file as written (ggml's rounding), else the fake-quantized
+            // decoder (what the hf and awq folders hold, up to their fp16 storage of unquantized tensors).
+            let evaluated = format == .gguf ? try Checkpoint.open(files[0]).loadDecoder() : try decoder.model()
+            let result = try Perplexity.evaluate(evaluated, tokens: ids, context: evalTokens)
             summary["perplexity"] = result.perplexity
         }
         summary["peak_rss_bytes"] = peakRSS()
