@@ -14,6 +14,12 @@ public struct ImportanceResult: Sendable {
         /// Perplexity after this removal (and all earlier ones).
         public var perplexity: Double
     }
+    public struct StudyRow: Sendable {
+        public var criterion: String
+        public var dropped: [Int]
+        public var domainPerplexity: Double
+        public var generalPerplexity: Double?
+    }
     public struct Contrast: Sendable {
         public var base: String
         public var lambda: Double
@@ -32,6 +38,10 @@ public struct ImportanceResult: Sendable {
     /// Scores restricted to one token class (`block_influence.text`, `block_influence.image`).
     public var byTokenClass: [String: [Double?]] = [:]
     public var angularRuns: AngularRuns?
+    /// For each run length n, the start of the contiguous run of n blocks with the smallest angular distance.
+    public var angularBestStart: [Int: Int] = [:]
+    /// Perplexity after removing each criterion's choice of blocks (`ImportanceScorer.study`).
+    public var study: [StudyRow] = []
     public var sleb: [SlebStep]?
     public var contrast: Contrast?
     /// Kendall τ-b between the domain_contrast and block_influence scores.
@@ -64,6 +74,13 @@ public struct ImportanceResult: Sendable {
         if let c = contrast {
             o["domain_contrast"] = ["base": c.base, "lambda": c.lambda, "domain": c.domain.map(Self.number), "general": c.general.map(Self.number)]
         }
+        if !study.isEmpty {
+            o["study"] = study.map { row -> [String: Any] in
+                var r: [String: Any] = ["criterion": row.criterion, "dropped": row.dropped, "domain_perplexity": Self.number(row.domainPerplexity)]
+                if let g = row.generalPerplexity { r["general_perplexity"] = Self.number(g) }
+                return r
+            }
+        }
         if let t = kendallTau { o["kendall_tau_domain_contrast_vs_block_influence"] = t }
         if let l = baseLoss { o["base_loss"] = l; o["base_perplexity"] = Self.number(Foundation.exp(l)) }
         return o
@@ -94,6 +111,16 @@ public struct ImportanceResult: Sendable {
         if let t = kendallTau { out += String(format: "Kendall τ(domain_contrast, block_influence) = %.4f\n", t) }
         if let a = angularRuns { out += "angular: best run of \(a.n) starts at block \(a.bestStart) (distance \(String(format: "%.4f", a.distances[a.bestStart])))\n" }
         if let l = baseLoss { out += String(format: "base loss %.4f (perplexity %.3f)\n", l, Foundation.exp(l)) }
+        if !study.isEmpty {
+            out += "\nperplexity after removing each criterion's choice:\n"
+            for row in study {
+                out += "  " + row.criterion.padding(toLength: 16, withPad: " ", startingAt: 0)
+                    + " drop " + String(row.dropped.count).padding(toLength: 3, withPad: " ", startingAt: 0)
+                    + String(format: " domain %10.3f", row.domainPerplexity)
+                    + (row.generalPerplexity.map { String(format: "  general %10.3f", $0) } ?? "")
+                    + "  [" + row.dropped.map(String.init).joined(separator: ",") + "]\n"
+            }
+        }
         out += String(format: "%d samples × ≤%d tokens (%d real), %.1f s, peak RSS %.1f MiB\n", samples, seqLen, tokens, seconds, Double(peakRSSBytes) / 1048576)
         return out
     }

@@ -57,6 +57,10 @@ public struct ImportanceScorer {
                 let runs = Self.angular(stats.lastStates, run: k)
                 let best = runs.indices.min { runs[$0] < runs[$1] } ?? 0
                 result.angularRuns = ImportanceResult.AngularRuns(n: k, distances: runs, bestStart: best)
+                for len in 1..<n {
+                    let d = Self.angular(stats.lastStates, run: len)
+                    result.angularBestStart[len] = d.indices.min { d[$0] < d[$1] } ?? 0
+                }
             }
             if wanted.contains(.magnitude) { publish(BlockCriterion.magnitude.rawValue, stats.magnitude) }
             if wanted.contains(.taylor) {
@@ -119,6 +123,36 @@ public struct ImportanceScorer {
         result.seconds = Date().timeIntervalSince(start)
         result.peakRSSBytes = peakResidentBytes()
         return result
+    }
+
+    /// The blocks each criterion would drop at each of `counts`: the first k of its order, except
+    /// `angular`, which drops the contiguous run of k blocks with the smallest angular distance.
+    public static func choices(_ result: ImportanceResult, counts: [Int]) -> [(criterion: String, dropped: [Int])] {
+        var out: [(String, [Int])] = []
+        for name in result.scores.keys.sorted() {
+            for k in counts where k >= 1 && k < result.layers {
+                if name == BlockCriterion.angular.rawValue, let start = result.angularBestStart[k] {
+                    out.append((name, Array(start..<(start + k))))
+                } else {
+                    out.append((name, Array(result.order[name]!.prefix(k)).sorted()))
+                }
+            }
+        }
+        return out
+    }
+
+    /// Perplexity on `domain` (and `general`) after removing each criterion's choice (no healing).
+    public func study(_ result: inout ImportanceResult, counts: [Int], domain: CalibrationSet, general: CalibrationSet?) throws {
+        var cache: [[Int]: (Double, Double?)] = [:]
+        for (name, dropped) in Self.choices(result, counts: counts) {
+            if cache[dropped] == nil {
+                let d = try runner.leaveOneOut(domain, removed: Set(dropped), candidates: []).base
+                let g = try general.map { try runner.leaveOneOut($0, removed: Set(dropped), candidates: []).base }
+                cache[dropped] = (Foundation.exp(d), g.map { Foundation.exp($0) })
+            }
+            let (d, g) = cache[dropped]!
+            result.study.append(.init(criterion: name, dropped: dropped, domainPerplexity: d, generalPerplexity: g))
+        }
     }
 
     /// Mean over sequences of arccos(cos(h_ℓ, h_{ℓ+run}))/π for each start ℓ (layers − run + 1 values).

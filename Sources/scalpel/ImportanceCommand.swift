@@ -56,6 +56,9 @@ struct ImportanceCommand: ParsableCommand {
     @Option(help: "Folder that conversation image paths are relative to (default: the JSON's folder).")
     var imageFolder: String?
 
+    @Option(help: "Comma-separated drop counts: after scoring, measure perplexity with each criterion's choice removed.")
+    var study: String?
+
     @Option(help: "Write the JSON result to this file.")
     var out: String?
 
@@ -96,7 +99,14 @@ struct ImportanceCommand: ParsableCommand {
         scorer.onScores = { name, scores in
             sink?.emit(["event": "importance", "criterion": name, "scores": scores.map { $0.isFinite ? $0 : 0 }])
         }
-        let result = try scorer.score(domain: domain, general: generalSet)
+        var result = try scorer.score(domain: domain, general: generalSet)
+        if let study {
+            let counts = try study.split(separator: ",").map { word -> Int in
+                guard let k = Int(word.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("--study: '\(word)' is not a count") }
+                return k
+            }
+            try scorer.study(&result, counts: counts, domain: domain, general: generalSet)
+        }
         if !quiet { FileHandle.standardError.write(Data("\n".utf8)) }
         let text = try result.json()
         if let out { try AtomicFile.write(text + "\n", to: out) }

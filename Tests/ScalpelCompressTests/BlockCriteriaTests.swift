@@ -172,3 +172,28 @@ import ScalpelModels
         #expect(removalOrder([0.3, 0.1, 0.3, 0.05]) == [3, 1, 0, 2])
     }
 }
+
+@Suite struct ImportanceStudyTests {
+    @Test func studyRemovesEachCriterionsChoice() throws {
+        let tiny = try TinyModel()
+        let model = try tiny.model()
+        let stream = BlockCriteriaTests.stream
+        let set = try CalibrationSet.text(tokens: stream, samples: 10, seqLen: 12)
+        var options = ImportanceScorer.Options()
+        options.criteria = [.blockInfluence, .angular]
+        let scorer = ImportanceScorer(runner: try tiny.runner(), options: options)
+        var result = try scorer.score(domain: set)
+        try scorer.study(&result, counts: [2], domain: set, general: nil)
+        #expect(result.study.count == 2)
+        for row in result.study {
+            if row.criterion == "angular" {
+                let start = try #require(result.angularBestStart[2])
+                #expect(row.dropped == [start, start + 1])
+            } else {
+                #expect(row.dropped == Array(result.order[row.criterion]!.prefix(2)).sorted())
+            }
+            let direct = try Perplexity.evaluate(TinyModel.without(model, drop: Set(row.dropped)), tokens: stream, context: 12)
+            #expect(abs(row.domainPerplexity - direct.perplexity) < 1e-4 * direct.perplexity)
+        }
+    }
+}
