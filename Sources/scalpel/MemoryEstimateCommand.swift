@@ -65,15 +65,17 @@ struct MemoryEstimateCommand: ParsableCommand {
             ])
             return
         }
-        func gb(_ b: Int) -> String { String(format: "%8.3f GB", Double(b) / 1e9) }
+        func gb(_ b: Int) -> String { String(format: "%9.3f GB", Double(b) / 1e9) }
+        func pad(_ s: String) -> String { s.count >= 36 ? s + " " : s.padding(toLength: 36, withPad: " ", startingAt: 0) }
         for p in e.parts {
-            print(String(format: "%-34@ %9.3f M params  %6.3f bits  ", p.name as NSString, Double(p.params) / 1e6, p.bits) + gb(p.bytes))
+            print(pad(p.name) + String(format: "%10.3f M params %7.3f bits ", Double(p.params) / 1e6, p.bits) + gb(p.bytes))
         }
-        print(String(format: "%-34@ %9.3f M params               ", "weights" as NSString, Double(e.params) / 1e6) + gb(e.weightsBytes))
-        print(String(format: "%-34@                                    ", "KV cache (fp16, ctx \(ctx) × \(batch))" as NSString) + gb(e.kvCacheBytes))
-        print(String(format: "%-34@                                    ", "activations" as NSString) + gb(e.activationsBytes))
-        print(String(format: "%-34@                                    ", "total" as NSString) + gb(e.totalBytes))
-        print(String(format: "%-34@                                    ", "file (predicted)" as NSString) + gb(e.fileBytes))
+        print(pad("weights") + String(format: "%10.3f M params              ", Double(e.params) / 1e6) + gb(e.weightsBytes))
+        let blank = String(repeating: " ", count: 31)
+        print(pad("KV cache (fp16, ctx \(ctx) × \(batch))") + blank + gb(e.kvCacheBytes))
+        print(pad("activations") + blank + gb(e.activationsBytes))
+        print(pad("total") + blank + gb(e.totalBytes))
+        print(pad("file (predicted)") + blank + gb(e.fileBytes))
     }
 
     static func loadConfig(_ path: String) throws -> ModelConfig {
