@@ -12,7 +12,8 @@ struct PruneCommand: ParsableCommand {
         discussion: """
         Either name the blocks (--drop 4,18,23) or let a criterion choose: --drop-count N --criterion NAME with \
         scores from --importance FILE (the JSON `scalpel importance --out` writes) or computed now on --data FILE. \
-        Safetensors input keeps its stored dtypes; GGUF input is written as f32 safetensors (no tokenizer.json).
+        Safetensors input keeps its stored dtypes. GGUF input with an --out ending in .gguf gives a GGUF file \
+        (tensors keep their quantization); otherwise a folder of f32 safetensors (no tokenizer.json).
         """)
 
     @Argument(help: "A Hugging Face model folder or a GGUF file.")
@@ -42,12 +43,14 @@ struct PruneCommand: ParsableCommand {
     @Option(help: "Tokens per sample when scoring now.")
     var seqLen = 256
 
-    @Option(help: "The output folder (must not exist or be empty).")
+    @Option(help: "The output folder (must not exist or be empty), or a .gguf file for GGUF input.")
     var out: String
 
     func run() throws {
         let dropped = try blocks()
-        let summary = try BlockPruner.prune(input: model, drop: dropped, output: out)
+        let summary = model.hasSuffix(".gguf") && out.hasSuffix(".gguf")
+            ? try BlockPruner.pruneGGUF(input: model, drop: dropped, output: out)
+            : try BlockPruner.prune(input: model, drop: dropped, output: out)
         print("dropped blocks \(summary.dropped.map(String.init).joined(separator: ",")): \(summary.originalLayers) → \(summary.keptLayers) layers; "
               + "\(summary.tensorsWritten) tensors, \(String(format: "%.1f", Double(summary.bytesWritten) / 1_048_576)) MiB in \(summary.shards) file(s) → \(out)")
     }
