@@ -52,8 +52,8 @@ struct QuantizeCommand: ParsableCommand {
     @Flag(help: "With --format hf, store f32 instead of f16.")
     var fp32 = false
 
-    @Option(help: "After quantizing, report the perplexity of this text (first --eval-tokens tokens).")
-    var eval: String?
+    @Option(help: "After quantizing, report the perplexity of this text (first --eval-tokens tokens); repeatable.")
+    var eval: [String] = []
 
     @Option(help: "Tokens of the --eval text.")
     var evalTokens = 2048
@@ -134,21 +134,27 @@ struct QuantizeCommand: ParsableCommand {
         var summary: [String: Any] = ["method": method.rawValue, "bits": bits, "group": groupSize ?? -1, "symmetric": symmetric,
                                       "format": format.rawValue, "seconds": seconds, "files": files,
                                       "calibration_tokens": calibration.reduce(0) { $0 + $1.count }]
-        if let eval {
+        if !eval.isEmpty {
             guard let tokenizer else { throw ValidationError("\(model) has no tokenizer for --eval") }
-            let ids = Array(tokenizer.encode(try readText(eval), addSpecialTokens: false).prefix(evalTokens))
             // The model the output holds: the GGUF file as written (ggml's rounding), else the fake-quantized
             // decoder (what the hf and awq folders hold, up to their fp16 storage of unquantized tensors).
             let evaluated = format == .gguf ? try Checkpoint.open(files[0]).loadDecoder() : try decoder.model()
-            let result = try Perplexity.evaluate(evaluated, tokens: ids, context: evalTokens)
-            summary["perplexity"] = result.perplexity
+            var perplexities: [String: Double] = [:]
+            for file in eval {
+                let ids = Array(tokenizer.encode(try readText(file), addSpecialTokens: false).prefix(evalTokens))
+                perplexities[file] = try Perplexity.evaluate(evaluated, tokens: ids, context: evalTokens).perplexity
+            }
+            summary["perplexity"] = perplexities[eval[0]]
+            summary["perplexities"] = perplexities
         }
         summary["peak_rss_bytes"] = peakRSS()
         if json {
             try JSONOutput.print(summary)
         } else {
             print("\(method.rawValue) \(scheme) in \(String(format: "%.1f", seconds)) s, peak RSS \(peakRSS() / (1 << 20)) MiB")
-            if let p = summary["perplexity"] as? Double { print(String(format: "perplexity %.4f", p)) }
+            for file in eval {
+                if let p = (summary["perplexities"] as? [String: Double])?[file] { print(String(format: "perplexity %.4f  ", p) + file) }
+            }
             for f in files { print("wrote \(f)") }
         }
     }
