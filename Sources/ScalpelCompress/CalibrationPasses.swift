@@ -16,8 +16,8 @@ extension CalibrationRunner {
         public var lastStates: [[[Float]]]
         /// Σ |W| per block.
         public var magnitude: [Double]
-        /// The stream entering each block (only when asked to keep them).
-        public var blockInputs: [FloatBuffer]
+        /// The stream entering each block, spilled to a temporary file (only when asked to keep them).
+        public var blockInputs: CalibrationSpill?
         /// The stream leaving the last block.
         public var output: FloatBuffer
     }
@@ -30,7 +30,7 @@ extension CalibrationRunner {
         let before = FloatBuffer(count: rows * h)
         let last = set.lastPositions
         var stats = ForwardStats(blockInfluence: [], blockInfluenceText: [], blockInfluenceImage: [], lastStates: [],
-                                 magnitude: [], blockInputs: [], output: x)
+                                 magnitude: [], blockInputs: keepInputs ? try CalibrationSpill(count: rows * h) : nil, output: x)
         func snapshot() -> [[Float]] {
             (0..<set.batch).map { b in Array(UnsafeBufferPointer(start: x.pointer + (b * set.seqLen + last[b]) * h, count: h)) }
         }
@@ -44,11 +44,7 @@ extension CalibrationRunner {
             })
             stats.lastStates.append(snapshot())
             before.pointer.update(from: x.pointer, count: rows * h)
-            if keepInputs {
-                let copy = FloatBuffer(count: rows * h)
-                copy.pointer.update(from: x.pointer, count: rows * h)
-                stats.blockInputs.append(copy)
-            }
+            try stats.blockInputs?.append(x)
             run(weights, on: x, ctx, scratch: &scratch)
             var sums = [0.0, 0.0, 0.0], counts = [0, 0, 0]
             for r in 0..<rows where set.classes[r] != .padding {
@@ -72,7 +68,7 @@ extension CalibrationRunner {
     /// block's parameter gradient is accumulated over the whole set before Σ|g ⊙ W| is taken.
     /// Returns Σ|g ⊙ W|, Σ g ⊙ W (a directional derivative, for checks) and the mean loss.
     public func taylor(_ set: CalibrationSet, forward stats: ForwardStats) throws -> (absolute: [Double], signed: [Double], loss: Double) {
-        guard stats.blockInputs.count == layers else { throw CompressError("taylor needs the forward pass to keep block inputs") }
+        guard let spill = stats.blockInputs, spill.streams == layers else { throw CompressError("taylor needs the forward pass to keep block inputs") }
         guard set.predictedTokens > 0 else { throw CompressError("taylor needs text tokens to predict") }
         let h = config.hiddenSize, L = set.seqLen
         let ctx = try context(set)
@@ -80,11 +76,13 @@ extension CalibrationRunner {
         let loss = lossGradient(stats.output, set, head: try head(), dx: dx)
         var absolute = [Double](repeating: 0, count: layers), signed = [Double](repeating: 0, count: layers)
         let chunks = chunks(set)
+        let input = FloatBuffer(count: set.batch * L * h)
         for i in stride(from: layers - 1, through: 0, by: -1) {
             let weights = try block(i)
             let grads = LlamaBlockGradients(config: config)
             grads.inputNorm.zero(); grads.postNorm.zero()
             let blockOp = LlamaBlock(config: config, weights: weights)
+            try spill.read(i, into: input)
             let x = FloatBuffer(count: L * h * min(microBatch, set.batch))
             ctx.positions.withUnsafeBufferPointer { pos in
                 ctx.invFreq.withUnsafeBufferPointer { inv in
@@ -92,7 +90,7 @@ extension CalibrationRunner {
                         for (first, count) in chunks {
                             let saved = LlamaBlockActivations(config: config, batch: count, seqLen: L)
                             let step = BlockStep(batch: count, seqLen: L)
-                            x.pointer.update(from: stats.blockInputs[i].pointer + first * L * h, count: count * L * h)
+                            x.pointer.update(from: input.pointer + first * L * h, count: count * L * h)
                             blockOp.forward(x.pointer, step: step, positions: pos.baseAddress!, invFreq: inv.baseAddress!,
                                             attentionScaling: ctx.scaling, keyMask: mask.baseAddress! + first * L, saved: saved)
                             blockOp.backward(dx.pointer + first * L * h, step: step, positions: pos.baseAddress!, invFreq: inv.baseAddress!,
