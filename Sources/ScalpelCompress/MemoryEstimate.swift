@@ -50,10 +50,12 @@ public struct MemoryEstimate: Sendable, Equatable {
         public var keepProjector: Bool
         public var context: Int
         public var batch: Int
+        /// Bytes of file metadata beyond the tensor table (a GGUF's tokenizer vocabulary and merges).
+        public var metadataBytes: Int
 
         public init(drop: Set<Int> = [], scheme: QuantScheme? = QuantScheme(bits: 4, groupSize: 128), zeroFormat: ZeroFormat = .awqGemm,
                     keepEmbeddings: Bool = true, keepHead: Bool = true, keepVision: Bool = true, keepProjector: Bool = true,
-                    context: Int = 2048, batch: Int = 1) {
+                    context: Int = 2048, batch: Int = 1, metadataBytes: Int = 0) {
             self.drop = drop
             self.scheme = scheme
             self.zeroFormat = zeroFormat
@@ -63,6 +65,7 @@ public struct MemoryEstimate: Sendable, Equatable {
             self.keepProjector = keepProjector
             self.context = context
             self.batch = batch
+            self.metadataBytes = metadataBytes
         }
     }
 
@@ -136,6 +139,6 @@ public struct MemoryEstimate: Sendable, Equatable {
         let act = o.batch * (chunk * (4 * h + 2 * kvd + 3 * f) + chunk * o.context + t.vocabSize) * 4
         let weights = parts.reduce(0) { $0 + $1.bytes }
         let tensors = 16 * (layers * 9 + 4)
-        return MemoryEstimate(parts: parts, kvCacheBytes: kv, activationsBytes: act, fileBytes: weights + tensors * 100)
+        return MemoryEstimate(parts: parts, kvCacheBytes: kv, activationsBytes: act, fileBytes: weights + tensors * 100 + o.metadataBytes)
     }
 }

@@ -41,6 +41,8 @@ struct MemoryEstimateCommand: ParsableCommand {
 
     func run() throws {
         let config = try Self.loadConfig(model)
+        // A GGUF carries its tokenizer in the metadata; a GGUF written from it carries the same keys.
+        let metadata = model.hasSuffix(".gguf") && zeroFormat == "gguf" ? ((try? GGUFFile(path: model))?.dataStart ?? 0) : 0
         let dropped = try Set(drop.split(separator: ",").map { s -> Int in
             guard let i = Int(s.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("--drop takes block indices like 3,17,22 (got '\(s)')") }
             return i
@@ -51,7 +53,7 @@ struct MemoryEstimateCommand: ParsableCommand {
         let options = MemoryEstimate.Options(drop: dropped, scheme: scheme, zeroFormat: symmetric && zf == .awqGemm ? .symmetric : zf,
                                              keepEmbeddings: !q.contains("embeddings"), keepHead: !q.contains("head"),
                                              keepVision: !q.contains("vision"), keepProjector: !q.contains("projector"),
-                                             context: ctx, batch: batch)
+                                             context: ctx, batch: batch, metadataBytes: metadata)
         let e: MemoryEstimate
         do {
             if let scheme { try scheme.validate() }
