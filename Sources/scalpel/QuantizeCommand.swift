@@ -61,6 +61,9 @@ struct QuantizeCommand: ParsableCommand {
     @Flag(help: "Print a JSON summary.")
     var json = false
 
+    @Option(help: "Write JSON-line events (progress, metric, artifact, done) to a file, or - for stdout.")
+    var events: String?
+
     func run() throws {
         guard let method = QuantMethod(rawValue: method) else { throw ValidationError("--method must be rtn, awq or gptq (got \(self.method))") }
         guard let format = ExportFormat(rawValue: format) else { throw ValidationError("--format must be awq, gguf or hf (got \(self.format))") }
@@ -112,13 +115,19 @@ struct QuantizeCommand: ParsableCommand {
             }
         }
         let settings = QuantSettings(method: method, scheme: scheme, gptq: GPTQ.Options(actOrder: actOrder), partialGroups: partial)
+        let sink = try events.map { try EventSink(path: $0) }
+        let quiet = json || events == "-"
+        let began = Date()
         runner.progress = { done, total in
-            if !json { FileHandle.standardError.write(Data("\rblock \(done)/\(total)".utf8)) }
+            if !quiet { FileHandle.standardError.write(Data("\rblock \(done)/\(total)".utf8)) }
+            sink?.emit(["type": "progress", "stage": "quantize", "done": done, "total": total, "unit": "blocks",
+                        "rate": Double(done) / max(Date().timeIntervalSince(began), 1e-9)])
         }
+        sink?.emit(["type": "stage", "name": "quantize", "index": 0, "count": 1, "state": "running"])
         let start = Date()
         let decoder = try runner.run(settings, calibration: calibration)
         let seconds = Date().timeIntervalSince(start)
-        if !json { FileHandle.standardError.write(Data("\n".utf8)) }
+        if !quiet { FileHandle.standardError.write(Data("\n".utf8)) }
 
         let folder = checkpoint.gguf == nil ? checkpoint.path : nil
         var files: [String] = []
@@ -148,6 +157,18 @@ struct QuantizeCommand: ParsableCommand {
             summary["perplexities"] = perplexities
         }
         summary["peak_rss_bytes"] = peakRSS()
+        if let sink {
+            for (file, p) in (summary["perplexities"] as? [String: Double]) ?? [:] {
+                sink.emit(["type": "metric", "name": "perplexity", "value": p, "split": file, "step": 0])
+            }
+            for f in files {
+                let bytes = (try? FileManager.default.attributesOfItem(atPath: f)[.size] as? Int) ?? 0
+                sink.emit(["type": "artifact", "kind": format.rawValue, "path": f, "bytes": bytes])
+            }
+            sink.emit(["type": "memory", "rss": peakRSS(), "peak": peakRSS()])
+            sink.emit(["type": "done", "status": "ok", "summary": "\(method.rawValue) \(scheme) → \(format.rawValue)"])
+            if events == "-" { return }
+        }
         if json {
             try JSONOutput.print(summary)
         } else {
