@@ -33,8 +33,8 @@ struct MemoryEstimateCommand: ParsableCommand {
     @Option(help: "Sequences decoded at once.")
     var batch = 1
 
-    @Option(help: "Parts to quantize too, comma-separated: embeddings, head, vision, projector (default: all stay fp16).")
-    var quantizeParts: String = ""
+    @Option(help: "Parts kept in fp16, comma-separated from embeddings, head, vision, projector; the others are quantized like the decoder linears.")
+    var keepFp16: String = "embeddings,head,vision,projector"
 
     @Flag(help: "Print JSON.")
     var json = false
@@ -48,11 +48,14 @@ struct MemoryEstimateCommand: ParsableCommand {
             return i
         })
         guard let zf = MemoryEstimate.ZeroFormat(rawValue: zeroFormat) else { throw ValidationError("--zero-format must be awq-gemm, fp16-zeros, symmetric or gguf") }
-        let q = Set(quantizeParts.split(separator: ",").map(String.init))
+        let keep = Set(keepFp16.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        for part in keep where !["embeddings", "head", "vision", "projector"].contains(part) {
+            throw ValidationError("--keep-fp16: unknown part '\(part)' (embeddings, head, vision, projector)")
+        }
         let scheme: QuantScheme? = bits >= 16 ? nil : QuantScheme(bits: bits, groupSize: group > 0 ? group : nil, symmetric: symmetric)
         let options = MemoryEstimate.Options(drop: dropped, scheme: scheme, zeroFormat: symmetric && zf == .awqGemm ? .symmetric : zf,
-                                             keepEmbeddings: !q.contains("embeddings"), keepHead: !q.contains("head"),
-                                             keepVision: !q.contains("vision"), keepProjector: !q.contains("projector"),
+                                             keepEmbeddings: keep.contains("embeddings"), keepHead: keep.contains("head"),
+                                             keepVision: keep.contains("vision"), keepProjector: keep.contains("projector"),
                                              context: ctx, batch: batch, metadataBytes: metadata)
         let e: MemoryEstimate
         do {
