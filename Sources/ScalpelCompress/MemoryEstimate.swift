@@ -103,7 +103,12 @@ public struct MemoryEstimate: Sendable, Equatable {
             guard params > 0 else { return }
             parts.append(Part(name: name, params: params, bits: bits, bytes: bytes ?? Int((Double(params) * bits / 8).rounded(.up))))
         }
-        add("embeddings", t.vocabSize * h, bits: o.keepEmbeddings || o.scheme == nil ? 16 : Double(o.scheme!.bits))
+        /// Bits of a quantized part with rows of `k` inputs (scales and zeros included; partial groups allowed).
+        func partBits(_ keep: Bool, _ k: Int) -> Double {
+            guard let s = o.scheme, !keep else { return 16 }
+            return bitsPerWeight(s, format: o.zeroFormat, inFeatures: k)
+        }
+        add("embeddings", t.vocabSize * h, bits: partBits(o.keepEmbeddings, h))
         // Linears grouped by input width (q/k/v/gate/up read h, o reads qd, down reads f).
         let wide = layers * (qd * h + 2 * kvd * h + 2 * f * h), oParams = layers * h * qd, downParams = layers * h * f
         if let s = o.scheme {
@@ -126,13 +131,13 @@ public struct MemoryEstimate: Sendable, Equatable {
         if t.mlpBias { small += layers * (2 * f + h) }
         add("norms and biases", small, bits: 16)
         if !t.tieWordEmbeddings {
-            add("lm head", t.vocabSize * h, bits: o.keepHead || o.scheme == nil ? 16 : Double(o.scheme!.bits))
+            add("lm head", t.vocabSize * h, bits: partBits(o.keepHead, h))
         }
         if let l = config.llava {
-            add("vision tower", visionParams(l.vision), bits: o.keepVision || o.scheme == nil ? 16 : Double(o.scheme!.bits))
+            add("vision tower", visionParams(l.vision), bits: partBits(o.keepVision, l.vision.hiddenSize))
             let hv = l.vision.hiddenSize
             let proj = hv * h + h * h + (l.multimodalProjectorBias ? 2 * h : 0)
-            add("projector", proj, bits: o.keepProjector || o.scheme == nil ? 16 : Double(o.scheme!.bits))
+            add("projector", proj, bits: partBits(o.keepProjector, l.vision.hiddenSize))
         }
         let kv = layers * 2 * kvd * o.context * o.batch * 2
         let chunk = min(o.context, 512)
