@@ -153,7 +153,11 @@ public enum BlockPruner {
         } else {
             edit(&root)
         }
-        if f32 { root["torch_dtype"] = .string("float32") }
+        if f32 {
+            // Weights written as f32 (GGUF or AWQ input): the config no longer describes a quantized file.
+            root["torch_dtype"] = .string("float32")
+            root["quantization_config"] = nil
+        }
         var out = ""
         write(.object(root), to: &out, indent: "")
         return Data((out + "\n").utf8)
