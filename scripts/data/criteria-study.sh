@@ -22,9 +22,12 @@ t "$scalpel" importance "$model" --data "$domain" --general "$general" --criteri
 t "$scalpel" importance "$model" --data "$domain" --general "$general" \
     --criteria block_influence,angular,magnitude,taylor,loo_ppl,domain_contrast --lambda 1 --samples 8 --seq-len 256 \
     --study 3,6,9,12 --out "$out/study.json" > "$out/study.txt"
+# The same with the leave-one-out contrast.
+t "$scalpel" importance "$model" --data "$domain" --general "$general" --criteria domain_contrast --contrast-base loo_ppl \
+    --lambda 1 --samples 8 --seq-len 256 --study 3,6,9,12 --out "$out/study-loo-contrast.json" > "$out/study-loo-contrast.txt"
 # SLEB, three greedy steps on 4 × 256.
 t "$scalpel" importance "$model" --data "$domain" --criteria sleb --sleb-steps 3 --samples 4 --seq-len 256 --out "$out/sleb.json" > "$out/sleb.txt"
-# 7B-shaped streaming check.
+# 7B-shaped streaming check (add taylor to see the backward pass's memory).
 [ -d "$out/llama7b-shaped" ] || python3 scripts/data/make_7b_shaped.py "$out/llama7b-shaped"
 python3 -c "import random; random.seed(1); print(' '.join(str(random.randrange(32000)) for _ in range(2048)))" > "$out/random.ids"
 t "$scalpel" importance "$out/llama7b-shaped" --data "$out/random.ids" --criteria block_influence,angular,magnitude \
