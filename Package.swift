@@ -32,9 +32,10 @@ let package = Package(
         .systemLibrary(name: "CNcursesW"),
         .systemLibrary(name: "CImageCodecs"),
         .target(name: "CImageDecode", dependencies: ["CImageCodecs"]),
+        .target(name: "CKernels"),
         .target(
             name: "ScalpelTensor",
-            dependencies: ["CBLAS", .product(name: "RealModule", package: "swift-numerics")]
+            dependencies: ["CBLAS", "CKernels", .product(name: "RealModule", package: "swift-numerics")]
         ),
         .target(name: "ScalpelFormats", dependencies: ["ScalpelTensor", "CImageDecode"]),
         .target(name: "ScalpelModels", dependencies: ["ScalpelTensor", "ScalpelFormats"]),

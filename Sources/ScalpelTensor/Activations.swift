@@ -8,9 +8,8 @@ public enum SiLU {
     /// `out[i] = x[i] · σ(x[i])`; `out` may be `x`.
     @inlinable
     public static func forward<T: KernelScalar>(out: UnsafeMutablePointer<T>, x: UnsafePointer<T>, count: Int) {
-        for i in 0..<count {
-            let v = x[i]
-            out[i] = v / (1 + T.exp(-v))
+        withNegatedExp(x, count: count) { start, e, n in
+            for i in 0..<n { out[start + i] = x[start + i] / (1 + e[i]) }
         }
     }
 
@@ -19,10 +18,12 @@ public enum SiLU {
     public static func backward<T: KernelScalar>(
         dX: UnsafeMutablePointer<T>, dOut: UnsafePointer<T>, x: UnsafePointer<T>, count: Int
     ) {
-        for i in 0..<count {
-            let v = x[i]
-            let s = 1 / (1 + T.exp(-v))
-            dX[i] += dOut[i] * s * (1 + v * (1 - s))
+        withNegatedExp(x, count: count) { start, e, n in
+            for i in 0..<n {
+                let v = x[start + i]
+                let s = 1 / (1 + e[i])
+                dX[start + i] += dOut[start + i] * s * (1 + v * (1 - s))
+            }
         }
     }
 }
@@ -128,9 +129,8 @@ public enum SwiGLU {
     public static func forward<T: KernelScalar>(
         out: UnsafeMutablePointer<T>, gate: UnsafePointer<T>, up: UnsafePointer<T>, count: Int
     ) {
-        for i in 0..<count {
-            let g = gate[i]
-            out[i] = g / (1 + T.exp(-g)) * up[i]
+        withNegatedExp(gate, count: count) { start, e, n in
+            for i in 0..<n { out[start + i] = gate[start + i] / (1 + e[i]) * up[start + i] }
         }
     }
 
@@ -140,11 +140,14 @@ public enum SwiGLU {
         dGate: UnsafeMutablePointer<T>?, dUp: UnsafeMutablePointer<T>?, dOut: UnsafePointer<T>,
         gate: UnsafePointer<T>, up: UnsafePointer<T>, count: Int
     ) {
-        for i in 0..<count {
-            let g = gate[i]
-            let s = 1 / (1 + T.exp(-g))
-            if let dGate { dGate[i] += dOut[i] * up[i] * s * (1 + g * (1 - s)) }
-            if let dUp { dUp[i] += dOut[i] * g * s }
+        withNegatedExp(gate, count: count) { start, e, n in
+            for k in 0..<n {
+                let i = start + k
+                let g = gate[i]
+                let s = 1 / (1 + e[k])
+                if let dGate { dGate[i] += dOut[i] * up[i] * s * (1 + g * (1 - s)) }
+                if let dUp { dUp[i] += dOut[i] * g * s }
+            }
         }
     }
 }
@@ -182,7 +185,7 @@ func forEachErfChunk<T: KernelScalar>(
                     p = T(-1.26551223) + t * p
                     arg[i] = -z * z + p
                 }
-                for i in 0..<n { arg[i] = T.exp(arg[i]) }
+                expInPlace(arg, count: n)
                 for i in 0..<n {
                     let v = scale * xs[i]
                     let t = 1 / (1 + T(0.5) * abs(v))

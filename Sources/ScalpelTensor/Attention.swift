@@ -131,11 +131,9 @@ public enum Attention {
             }
         } else {
             for j in 0..<limit where row[j] > maxValue { maxValue = row[j] }
-            for j in 0..<limit {
-                let e = T.exp(row[j] - maxValue)
-                row[j] = e
-                sum += e
-            }
+            for j in 0..<limit { row[j] -= maxValue }
+            expInPlace(row, count: limit)
+            for j in 0..<limit { sum += row[j] }
         }
         let inv = 1 / sum
         for j in 0..<limit { row[j] *= inv }

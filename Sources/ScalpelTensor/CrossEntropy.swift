@@ -58,7 +58,17 @@ public enum CrossEntropy {
         for i in 0..<count where x[i] > maxValue { maxValue = x[i] }
         if !maxValue.isFinite { return maxValue }
         var sum: T = 0
-        for i in 0..<count { sum += T.exp(x[i] - maxValue) }
+        withUnsafeTemporaryAllocation(of: T.self, capacity: 256) { buffer in
+            let e = buffer.baseAddress!
+            var start = 0
+            while start < count {
+                let n = min(256, count - start)
+                for i in 0..<n { e[i] = x[start + i] - maxValue }
+                expInPlace(e, count: n)
+                for i in 0..<n { sum += e[i] }
+                start += n
+            }
+        }
         return maxValue + T.log(sum)
     }
 }
