@@ -158,56 +158,7 @@ public enum BlockPruner {
             root["torch_dtype"] = .string("float32")
             root["quantization_config"] = nil
         }
-        var out = ""
-        write(.object(root), to: &out, indent: "")
-        return Data((out + "\n").utf8)
-    }
-
-    /// Pretty JSON with sorted keys.
-    static func write(_ value: JSONValue, to out: inout String, indent: String) {
-        switch value {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .int(let i): out += String(i)
-        case .uint(let u): out += String(u)
-        case .double(let d): out += d.isFinite ? "\(d)" : "null"
-        case .string(let s): out += quoted(s)
-        case .array(let items):
-            if items.isEmpty { out += "[]"; return }
-            out += "[\n"
-            for (i, item) in items.enumerated() {
-                out += indent + "  "
-                write(item, to: &out, indent: indent + "  ")
-                out += i + 1 < items.count ? ",\n" : "\n"
-            }
-            out += indent + "]"
-        case .object(let dict):
-            if dict.isEmpty { out += "{}"; return }
-            out += "{\n"
-            let keys = dict.keys.sorted()
-            for (i, key) in keys.enumerated() {
-                out += indent + "  " + quoted(key) + ": "
-                write(dict[key]!, to: &out, indent: indent + "  ")
-                out += i + 1 < keys.count ? ",\n" : "\n"
-            }
-            out += indent + "}"
-        }
-    }
-
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
+        return Data((JSONValue.object(root).prettyPrinted() + "\n").utf8)
     }
 
     /// A transformers LLaMA config for `c`.

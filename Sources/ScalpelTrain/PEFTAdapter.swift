@@ -28,14 +28,14 @@ public enum PEFTAdapter {
         switch config.targets {
         case .suffixes(let list) where languageModelOnly:
             let alternatives = list.map { NSRegularExpression.escapedPattern(for: $0) }.joined(separator: "|")
-            targets = jsonString(#"model\.language_model\.layers\.\d+\..*\.(?:"# + alternatives + ")")
-        case .suffixes(let list): targets = "[" + list.map(jsonString).joined(separator: ", ") + "]"
-        case .regex(let pattern): targets = jsonString(pattern)
+            targets = JSONValue.quoted(#"model\.language_model\.layers\.\d+\..*\.(?:"# + alternatives + ")")
+        case .suffixes(let list): targets = "[" + list.map(JSONValue.quoted).joined(separator: ", ") + "]"
+        case .regex(let pattern): targets = JSONValue.quoted(pattern)
         }
         let fields: [(String, String)] = [
             ("alpha_pattern", "{}"),
             ("auto_mapping", "null"),
-            ("base_model_name_or_path", baseModel.map(jsonString) ?? "null"),
+            ("base_model_name_or_path", baseModel.map(JSONValue.quoted) ?? "null"),
             ("bias", "\"none\""),
             ("fan_in_fan_out", "false"),
             ("inference_mode", "true"),
@@ -54,7 +54,7 @@ public enum PEFTAdapter {
             ("use_dora", "false"),
             ("use_rslora", config.useRSLoRA ? "true" : "false"),
         ]
-        return "{\n" + fields.map { "  \(jsonString($0.0)): \($0.1)" }.joined(separator: ",\n") + "\n}\n"
+        return "{\n" + fields.map { "  \(JSONValue.quoted($0.0)): \($0.1)" }.joined(separator: ",\n") + "\n}\n"
     }
 
     /// Writes the adapter folder at `directory` (created if needed), each file atomically.
@@ -86,22 +86,6 @@ public enum PEFTAdapter {
                 values.withUnsafeBufferPointer { buffer.pointer.update(from: $0.baseAddress!, count: values.count) }
             }
         }
-    }
-
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if c.value < 0x20 { out += String(format: "\\u%04x", c.value) } else { out.unicodeScalars.append(c) }
-            }
-        }
-        return out + "\""
     }
 
     static func jsonNumber(_ x: Double) -> String {
