@@ -166,27 +166,12 @@ public enum QuantExport {
         let c = d.config
         let type = try ggufType(for: d.settings.scheme)
         var w = GGUFWriter()
-        w.set("general.architecture", .string("llama"))
+        w.setLlamaHyperparameters(c, blockCount: d.blocks.count)
         if let name = sourceGGUF?.metadata["general.name"] { w.set("general.name", name) }
         w.set("general.alignment", .uint32(32))
         let fileType: UInt32 = type == .q8_0 ? 7 : (type == .q4_0 ? 2 : 3)
         w.set("general.file_type", .uint32(fileType))
         w.set("general.quantization_version", .uint32(2))
-        w.set("llama.vocab_size", .uint32(UInt32(c.vocabSize)))
-        w.set("llama.context_length", .uint32(UInt32(c.maxPositionEmbeddings)))
-        w.set("llama.embedding_length", .uint32(UInt32(c.hiddenSize)))
-        w.set("llama.block_count", .uint32(UInt32(d.blocks.count)))
-        w.set("llama.feed_forward_length", .uint32(UInt32(c.intermediateSize)))
-        w.set("llama.rope.dimension_count", .uint32(UInt32(c.headDim)))
-        w.set("llama.attention.head_count", .uint32(UInt32(c.numAttentionHeads)))
-        w.set("llama.attention.head_count_kv", .uint32(UInt32(c.numKeyValueHeads)))
-        w.set("llama.attention.layer_norm_rms_epsilon", .float32(Float(c.rmsNormEps)))
-        w.set("llama.rope.freq_base", .float32(Float(c.ropeTheta)))
-        if let s = c.ropeScaling {
-            w.set("llama.rope.scaling.type", .string(s.type))
-            if let f = s.factor { w.set("llama.rope.scaling.factor", .float32(Float(f))) }
-            if let o = s.originalMaxPositionEmbeddings { w.set("llama.rope.scaling.original_context_length", .uint32(UInt32(o))) }
-        }
         if let src = sourceGGUF {
             for key in src.metadataKeys where key.hasPrefix("tokenizer.") { w.set(key, src.metadata[key]!) }
         }

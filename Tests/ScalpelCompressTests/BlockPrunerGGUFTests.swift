@@ -10,17 +10,7 @@ import ScalpelModels
         let tiny = try TinyModel(layers: 3)
         let c = tiny.config, source = try tiny.checkpoint().weights
         var w = GGUFWriter()
-        w.set("general.architecture", .string("llama"))
-        w.set("llama.vocab_size", .uint32(UInt32(c.vocabSize)))
-        w.set("llama.context_length", .uint32(UInt32(c.maxPositionEmbeddings)))
-        w.set("llama.embedding_length", .uint32(UInt32(c.hiddenSize)))
-        w.set("llama.block_count", .uint32(UInt32(c.numHiddenLayers)))
-        w.set("llama.feed_forward_length", .uint32(UInt32(c.intermediateSize)))
-        w.set("llama.rope.dimension_count", .uint32(UInt32(c.headDim)))
-        w.set("llama.attention.head_count", .uint32(UInt32(c.numAttentionHeads)))
-        w.set("llama.attention.head_count_kv", .uint32(UInt32(c.numKeyValueHeads)))
-        w.set("llama.attention.layer_norm_rms_epsilon", .float32(Float(c.rmsNormEps)))
-        w.set("llama.rope.freq_base", .float32(Float(c.ropeTheta)))
+        w.setLlamaHyperparameters(c, blockCount: c.numHiddenLayers)
         for name in source.tensorNames {
             let info = source.info(name)!
             var values = try source.floats(name)
