@@ -18,12 +18,13 @@ public struct BlockStep: Sendable {
 }
 
 /// The intermediate values one block's forward pass keeps for its backward pass (llm.c's
-/// activation arena for a single layer), sized for `rows` tokens.
+/// activation arena for a single layer), sized for `batch · seqLen` tokens attending over `keys`
+/// positions (`seqLen` without a KV cache, `past + seqLen` with one).
 public final class LlamaBlockActivations: @unchecked Sendable {
     public let rows: Int
     let input, normed1, rstd1, q, k, v, probs, attended, residual1, normed2, rstd2, gate, up, hidden: FloatBuffer
 
-    public init(config c: ModelConfig.Llama, batch: Int, seqLen: Int) {
+    public init(config c: ModelConfig.Llama, batch: Int, seqLen: Int, keys: Int? = nil) {
         let n = batch * seqLen, h = c.hiddenSize
         let qd = c.numAttentionHeads * c.headDim, kvd = c.numKeyValueHeads * c.headDim
         rows = n
@@ -33,7 +34,7 @@ public final class LlamaBlockActivations: @unchecked Sendable {
         q = FloatBuffer(count: n * qd)
         k = FloatBuffer(count: n * kvd)
         v = FloatBuffer(count: n * kvd)
-        probs = FloatBuffer(count: batch * c.numAttentionHeads * seqLen * seqLen)
+        probs = FloatBuffer(count: batch * c.numAttentionHeads * seqLen * max(keys ?? seqLen, seqLen))
         attended = FloatBuffer(count: n * qd)
         residual1 = FloatBuffer(count: n * h)
         normed2 = FloatBuffer(count: n * h)
@@ -81,7 +82,7 @@ public struct LlamaBlock {
         let c = config, w = weights, n = step.rows, h = c.hiddenSize
         let heads = c.numAttentionHeads, kvHeads = c.numKeyValueHeads, hd = c.headDim
         let qd = heads * hd, kvd = kvHeads * hd, f = c.intermediateSize
-        let a = saved ?? LlamaBlockActivations(config: c, batch: step.batch, seqLen: step.seqLen)
+        let a = saved ?? LlamaBlockActivations(config: c, batch: step.batch, seqLen: step.seqLen, keys: step.past + step.seqLen)
         let eps = Float(c.rmsNormEps)
 
         a.input.pointer.update(from: x, count: n * h)
@@ -100,8 +101,8 @@ public struct LlamaBlock {
             cache.append(k: a.k.pointer, v: a.v.pointer, step: step)
             let shape = Attention.Shape(batch: step.batch, seqLen: step.seqLen, heads: heads, kvHeads: kvHeads,
                                         headDim: hd, past: step.past, kvCapacity: cache.capacity)
-            let probs = shape.probsCount <= a.probs.count ? a.probs : FloatBuffer(count: shape.probsCount)
-            Attention.forward(out: a.attended.pointer, probs: probs.pointer, q: a.q.pointer, k: cache.keys.pointer,
+            precondition(shape.probsCount <= a.probs.count, "activations sized for fewer keys than the cache holds")
+            Attention.forward(out: a.attended.pointer, probs: a.probs.pointer, q: a.q.pointer, k: cache.keys.pointer,
                               v: cache.values.pointer, keyMask: keyMask, shape: shape)
         } else {
             let shape = Attention.Shape(batch: step.batch, seqLen: step.seqLen, heads: heads, kvHeads: kvHeads, headDim: hd)

@@ -71,7 +71,8 @@ public final class LlamaModel: @unchecked Sendable {
             }
         }
         let positions = (0..<step.rows).map { Int32(step.past + $0 % step.seqLen) }
-        let scratch = LlamaBlockActivations(config: config, batch: step.batch, seqLen: step.seqLen)
+        let scratch = LlamaBlockActivations(config: config, batch: step.batch, seqLen: step.seqLen,
+                                            keys: step.past + step.seqLen)
         try positions.withUnsafeBufferPointer { pos in
             try invFreq.withUnsafeBufferPointer { inv in
                 for (i, weights) in blocks.enumerated() {
