@@ -10,7 +10,8 @@ import PackageDescription
 ///   ScalpelData                 generated datasets (SynthDerm-VQA), PNG output, answer scoring
 ///   ScalpelModels               LLaMA / CLIP / LLaVA
 ///   ScalpelCompress             calibration, layer importance, block pruning, quantization
-///   ScalpelEngine               event protocol, runs (never imports the TUI)
+///   ScalpelTrain                LoRA / full fine-tuning, AdamW, checkpoints
+///   ScalpelEngine               event protocol, recipes, runner, run store (never imports the TUI)
 ///   ScalpelTerm                 cell buffers, layout, widgets (never touches curses)
 ///   ScalpelTUI                  app state, screens, curses backend, engine client
 ///   scalpel                     the command-line entry point
@@ -23,6 +24,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         .target(
@@ -40,7 +42,13 @@ let package = Package(
         .target(name: "ScalpelFormats", dependencies: ["ScalpelTensor", "CImageDecode"]),
         .target(name: "ScalpelModels", dependencies: ["ScalpelTensor", "ScalpelFormats"]),
         .target(name: "ScalpelTrain", dependencies: ["ScalpelTensor", "ScalpelFormats", "ScalpelModels"]),
-        .target(name: "ScalpelEngine", dependencies: ["ScalpelTensor", "ScalpelFormats", "ScalpelModels"]),
+        .target(
+            name: "ScalpelEngine",
+            dependencies: [
+                "ScalpelTensor", "ScalpelFormats", "ScalpelModels", "ScalpelCompress", "ScalpelTrain", "ScalpelData",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .target(name: "ScalpelData", dependencies: ["ScalpelFormats"]),
         .target(name: "ScalpelCompress", dependencies: ["ScalpelTensor", "ScalpelFormats", "ScalpelModels"]),
         .target(name: "ScalpelTerm"),
@@ -60,6 +68,7 @@ let package = Package(
         .testTarget(name: "ScalpelTUITests", dependencies: ["ScalpelTUI"]),
         .testTarget(name: "ScalpelDataTests", dependencies: ["ScalpelData"]),
         .testTarget(name: "ScalpelCompressTests", dependencies: ["ScalpelCompress"]),
+        .testTarget(name: "ScalpelEngineTests", dependencies: ["ScalpelEngine"]),
         .testTarget(name: "ScalpelTrainTests", dependencies: ["ScalpelTrain"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]

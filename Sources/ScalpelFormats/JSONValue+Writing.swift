@@ -14,6 +14,35 @@ extension JSONValue {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// The value as one line of JSON: no whitespace, object keys sorted, integers exact, non-finite
+    /// doubles as `null`. What JSON-lines streams (the event protocol) are written with.
+    public func compact() -> String {
+        var out = ""
+        writeCompact(to: &out)
+        return out
+    }
+
+    private func writeCompact(to out: inout String) {
+        switch self {
+        case .null, .bool, .int, .uint, .double, .string: write(to: &out, indent: "")
+        case .array(let items):
+            out += "["
+            for (i, item) in items.enumerated() {
+                if i > 0 { out += "," }
+                item.writeCompact(to: &out)
+            }
+            out += "]"
+        case .object(let dict):
+            out += "{"
+            for (i, key) in dict.keys.sorted().enumerated() {
+                if i > 0 { out += "," }
+                out += Self.quoted(key) + ":"
+                dict[key]!.writeCompact(to: &out)
+            }
+            out += "}"
+        }
+    }
+
     private func write(to out: inout String, indent: String) {
         switch self {
         case .null: out += "null"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# ci: yes
 # `scalpel forward --json` against the transformers logits stored with each reference fixture,
 # text-only and with images, through the command line (JSON on stdout, round-trip floats).
 # Usage: scripts/checks/cli-forward.sh [path/to/scalpel]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# ci: yes
 # Every malformed model must be refused with exit status 1–123, within seconds, under an 8 GB
 # address-space limit, with a one-line message naming the file — never a trap, hang or wild allocation.
 # Usage: scripts/checks/hostile-inputs.sh [path/to/scalpel]
