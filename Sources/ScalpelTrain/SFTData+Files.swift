@@ -1,20 +1,51 @@
 import Foundation
 import ScalpelFormats
+import ScalpelModels
 
 extension SFTData {
     /// Training samples from a data file: a `.json` file is LLaVA-style conversations (answer-only
     /// labels, rendered with `format`), anything else plain UTF-8 text cut into windows of `seqLen`
     /// tokens. Conversations longer than `seqLen` are truncated.
     ///
-    /// - Throws: `FormatError` naming the file for unreadable or malformed data, or when nothing is
-    ///   left to train on (text shorter than one window, or every label masked).
-    public static func load(path: String, tokenizer: Tokenizer, format: ChatFormat, seqLen: Int) throws -> [TrainingSample] {
+    /// With `images` (a LLaVA model's settings), conversations may show an image: its path is read
+    /// relative to the JSON file, decoded and preprocessed once however many samples share it, and
+    /// its `<image>` token expanded to the feature count. Without them, image samples are refused.
+    ///
+    /// - Throws: `FormatError` naming the file for unreadable or malformed data (an image file
+    ///   included), or when nothing is left to train on (text shorter than one window, or every label
+    ///   masked).
+    public static func load(path: String, tokenizer: Tokenizer, format: ChatFormat, seqLen: Int,
+                            images: SFTImageSettings? = nil) throws -> [TrainingSample] {
         guard seqLen > 1 else { throw FormatError(file: path, "sequence length must be at least 2 (got \(seqLen))") }
         let samples: [TrainingSample]
         if path.lowercased().hasSuffix(".json") {
             let json = try JSONValue.read(contentsOf: URL(fileURLWithPath: path))
-            samples = try llavaConversations(json: json, file: path).map {
-                conversation($0, format: format, tokenizer: tokenizer, maxLength: seqLen)
+            if let settings = images {
+                let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+                var cache: [String: [Float]] = [:]
+                samples = try llavaRecords(json: json, file: path).enumerated().map { index, record in
+                    var pixels: [[Float]] = []
+                    if let image = record.image {
+                        let file = image.hasPrefix("/") ? image : folder.appendingPathComponent(image).path
+                        if let cached = cache[file] {
+                            pixels = [cached]
+                        } else {
+                            let values = try settings.pixelValues(fileAt: file)
+                            cache[file] = values
+                            pixels = [values]
+                        }
+                    }
+                    do {
+                        return try conversation(record.messages, images: pixels, format: format, tokenizer: tokenizer,
+                                                settings: settings, maxLength: seqLen)
+                    } catch let error as ModelError {
+                        throw FormatError(file: path, "sample \(index)\(record.id.map { " (id \($0))" } ?? ""): \(error.description)")
+                    }
+                }
+            } else {
+                samples = try llavaConversations(json: json, file: path).map {
+                    conversation($0, format: format, tokenizer: tokenizer, maxLength: seqLen)
+                }
             }
         } else {
             let data: Data

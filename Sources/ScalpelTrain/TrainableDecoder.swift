@@ -31,6 +31,10 @@ public final class TrainableDecoder: @unchecked Sendable {
     public var forwardCount: UInt64 = 0
     /// Rows of the LM head and loss computed at once (nil: as many as fit 8 M logits).
     public var headChunkRows: Int?
+    /// Projected image features of a batch's images (`[imagePositions.count, hidden]`), for batches
+    /// with images that come without input embeddings: a frozen vision tower and projector, run
+    /// forward only (see `LlavaModel.imageFeatures`).
+    public var imageEncoder: ((TrainingBatch) throws -> FloatBuffer)?
 
     public init(model: LlamaModel, names: LlamaTensorNames = .llama, lora: LoRAConfig? = nil,
                 full: FullFineTuning = .none) throws {
@@ -145,26 +149,84 @@ public final class TrainableDecoder: @unchecked Sendable {
     /// The mean cross-entropy over the batch's counted targets, and how many counted. With
     /// `backward`, gradients of `dLoss · loss` are *added* to every trainable parameter's gradient
     /// (call `zeroGradients` between optimizer steps; accumulation is adding micro-batches).
+    ///
+    /// A batch with images (`TrainingBatch.imagePositions`) needs its decoder input: either
+    /// `inputEmbeddings` (`[batch·seqLen, hidden]`, see `embed(_:imageFeatures:)`), or `imageEncoder`
+    /// set to compute the projected image features (a frozen tower and projector). `inputEmbeddings`
+    /// works for text batches too. With `inputGradient` (`[batch·seqLen, hidden]`), backward walks down
+    /// to block 0 and *adds* `∂(dLoss·loss)/∂input` into it: the rows at `imagePositions` are the
+    /// gradient of the image features, for the projector and vision tower behind them.
     @discardableResult
-    public func lossAndGradients(_ batch: TrainingBatch, backward: Bool = true, dLoss: Float = 1) throws -> (loss: Float, count: Int) {
-        let result = try run(batch, backward: backward, dLoss: dLoss, keepLogits: false)
+    public func lossAndGradients(_ batch: TrainingBatch, inputEmbeddings: FloatBuffer? = nil, inputGradient: FloatBuffer? = nil,
+                                 backward: Bool = true, dLoss: Float = 1) throws -> (loss: Float, count: Int) {
+        let result = try run(batch, inputEmbeddings: inputEmbeddings, inputGradient: inputGradient,
+                             backward: backward, dLoss: dLoss, keepLogits: false)
         return (result.loss, result.count)
     }
 
-    /// Logits `[batch·seqLen, vocab]` of the (adapted) model, without dropout.
-    public func logits(_ batch: TrainingBatch) throws -> [Float] {
+    /// Logits `[batch·seqLen, vocab]` of the (adapted) model, without dropout (`inputEmbeddings` as
+    /// in `lossAndGradients`).
+    public func logits(_ batch: TrainingBatch, inputEmbeddings: FloatBuffer? = nil) throws -> [Float] {
         let wasTraining = loraModules.first?.adapter.training ?? false
         setTraining(false)
         defer { setTraining(wasTraining) }
-        return try run(batch, backward: false, dLoss: 0, keepLogits: true).logits ?? []
+        return try run(batch, inputEmbeddings: inputEmbeddings, inputGradient: nil, backward: false, dLoss: 0, keepLogits: true).logits ?? []
     }
 
-    private func run(_ batch: TrainingBatch, backward: Bool, dLoss: Float, keepLogits: Bool) throws -> (loss: Float, count: Int, logits: [Float]?) {
+    /// The decoder input of `batch`: token embeddings, with the rows at `batch.imagePositions`
+    /// replaced, in order, by the rows of `imageFeatures` (`[imagePositions.count, hidden]`), as
+    /// `LlavaModel.embed` does. `[batch·seqLen, hidden]`.
+    ///
+    /// - Throws: `ModelError` when the feature count does not match or a token id is outside the vocabulary.
+    public func embed(_ batch: TrainingBatch, imageFeatures: FloatBuffer?) throws -> FloatBuffer {
+        let h = model.config.hiddenSize, vocab = model.config.vocabSize, n = batch.batch * batch.seqLen
+        let features = imageFeatures?.count ?? 0
+        guard features == batch.imagePositions.count * h else {
+            throw ModelError("the batch has \(batch.imagePositions.count) image positions but \(features / max(h, 1)) image feature rows of width \(h) were given")
+        }
+        let isImage = imageRowMask(batch)
+        let out = FloatBuffer(count: n * h)
+        for (i, t) in batch.inputs.enumerated() where !isImage[i] {
+            guard t >= 0 && Int(t) < vocab else {
+                throw ModelError("token id \(t) at position \(i) is outside the vocabulary (0..<\(vocab))")
+            }
+            (out.pointer + i * h).update(from: model.embedTokens.readPointer + Int(t) * h, count: h)
+        }
+        if let imageFeatures {
+            for (k, row) in batch.imagePositions.enumerated() {
+                (out.pointer + row * h).update(from: imageFeatures.readPointer + k * h, count: h)
+            }
+        }
+        return out
+    }
+
+    func imageRowMask(_ batch: TrainingBatch) -> [Bool] {
+        var mask = [Bool](repeating: false, count: batch.inputs.count)
+        for row in batch.imagePositions { mask[row] = true }
+        return mask
+    }
+
+    private func run(_ batch: TrainingBatch, inputEmbeddings given: FloatBuffer?, inputGradient: FloatBuffer?,
+                     backward: Bool, dLoss: Float, keepLogits: Bool) throws -> (loss: Float, count: Int, logits: [Float]?) {
         let c = model.config, h = c.hiddenSize, vocab = c.vocabSize, layers = c.numHiddenLayers
         let step = BlockStep(batch: batch.batch, seqLen: batch.seqLen)
         let n = step.rows
         guard n > 0 else { throw ModelError("empty batch") }
-        for (i, t) in batch.inputs.enumerated() where t < 0 || Int(t) >= vocab {
+        var inputEmbeddings = given
+        if inputEmbeddings == nil && batch.hasImages {
+            guard let imageEncoder else {
+                throw ModelError("the batch holds images: pass the decoder input (token embeddings with the image features) or set imageEncoder")
+            }
+            inputEmbeddings = try embed(batch, imageFeatures: try imageEncoder(batch))
+        }
+        if let inputEmbeddings, inputEmbeddings.count != n * h {
+            throw ModelError("input embeddings hold \(inputEmbeddings.count) floats, expected \(n)×\(h)")
+        }
+        if let inputGradient, inputGradient.count != n * h {
+            throw ModelError("the input gradient holds \(inputGradient.count) floats, expected \(n)×\(h)")
+        }
+        let isImage = imageRowMask(batch)
+        for (i, t) in batch.inputs.enumerated() where !isImage[i] && (t < 0 || Int(t) >= vocab) {
             throw ModelError("token id \(t) at position \(i) is outside the vocabulary (0..<\(vocab))")
         }
         for (i, t) in batch.targets.enumerated() where t != TrainingBatch.ignoreIndex && (t < 0 || Int(t) >= vocab) {
@@ -179,12 +241,16 @@ public final class TrainableDecoder: @unchecked Sendable {
         let (invFreq, scaling) = try RopeFrequencies.compute(c, seqLen: batch.seqLen)
         let positions = (0..<n).map { Int32($0 % batch.seqLen) }
         let blocks = (0..<layers).map { LlamaBlock(config: c, weights: model.blocks[$0], adapters: adapters[$0]) }
-        let lowest = backward ? lowestTrainableBlock : layers
+        let lowest = backward ? (inputGradient != nil ? 0 : lowestTrainableBlock) : layers
         let eps = Float(c.rmsNormEps)
 
         let x = FloatBuffer(count: n * h)
-        batch.inputs.withUnsafeBufferPointer { ids in
-            Embedding.forward(out: x.pointer, ids: ids.baseAddress!, table: model.embedTokens.readPointer, n: n, dim: h)
+        if let inputEmbeddings {
+            x.pointer.update(from: inputEmbeddings.readPointer, count: n * h)
+        } else {
+            batch.inputs.withUnsafeBufferPointer { ids in
+                Embedding.forward(out: x.pointer, ids: ids.baseAddress!, table: model.embedTokens.readPointer, n: n, dim: h)
+            }
         }
         var saved = [LlamaBlockActivations?](repeating: nil, count: layers)
         var blockInputs = [FloatBuffer?](repeating: nil, count: layers)
@@ -257,7 +323,7 @@ public final class TrainableDecoder: @unchecked Sendable {
         let dx = FloatBuffer(count: n * h)
         RMSNorm.backward(dX: dx.pointer, dWeight: finalNormGrad?.pointer, dOut: dNormed.readPointer, x: x.readPointer,
                          weight: model.finalNorm.readPointer, rstd: rstd.readPointer, n: n, dim: h)
-        guard lowest < layers else { return (loss, count, kept) }
+        guard lowest < layers || inputGradient != nil else { return (loss, count, kept) }
         positions.withUnsafeBufferPointer { pos in
             invFreq.withUnsafeBufferPointer { inv in
                 Self.withOptionalPointer(maskCopy) { mask in
@@ -280,8 +346,19 @@ public final class TrainableDecoder: @unchecked Sendable {
         }
         if let embedGrad {
             batch.inputs.withUnsafeBufferPointer { ids in
-                Embedding.backward(dTable: embedGrad.pointer, dOut: dx.readPointer, ids: ids.baseAddress!, n: n, dim: h)
+                if batch.hasImages {
+                    // Image rows came from the features, not the table.
+                    for row in 0..<n where !isImage[row] {
+                        Embedding.backward(dTable: embedGrad.pointer, dOut: dx.readPointer + row * h, ids: ids.baseAddress! + row, n: 1, dim: h)
+                    }
+                } else {
+                    Embedding.backward(dTable: embedGrad.pointer, dOut: dx.readPointer, ids: ids.baseAddress!, n: n, dim: h)
+                }
             }
+        }
+        if let inputGradient {
+            let g = inputGradient.pointer, d = dx.readPointer
+            for i in 0..<(n * h) { g[i] += d[i] }
         }
         return (loss, count, kept)
     }

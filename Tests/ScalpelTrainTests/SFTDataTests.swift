@@ -84,7 +84,7 @@ struct SFTDataTests {
         #expect(SFTData.textWindows(text: "hi hi hi", tokenizer: tok, length: 3).map(\.tokens) == [[256, 32, 256]])
     }
 
-    @Test("LLaVA conversation JSON: roles mapped; image samples refused with their id")
+    @Test("LLaVA conversation JSON: roles mapped; image samples refused (text-only) with their id")
     func llavaJSON() throws {
         let json = try JSONValue.parse(string: #"""
         [{"id": "a1", "conversations": [{"from": "human", "value": "What is a mole?"}, {"from": "gpt", "value": "A skin lesion."}]}]
