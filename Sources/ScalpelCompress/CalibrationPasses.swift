@@ -57,6 +57,7 @@ extension CalibrationRunner {
             stats.blockInfluenceText.append(counts[1] > 0 ? 1 - sums[1] / Double(counts[1]) : nil)
             stats.blockInfluenceImage.append(counts[2] > 0 ? 1 - sums[2] / Double(counts[2]) : nil)
             try checkFinite(x, "block \(i)")
+            onBlockInfluence?(i, stats.blockInfluence[i], stats.blockInfluenceText[i], stats.blockInfluenceImage[i])
             progress?("forward", i)
         }
         stats.lastStates.append(snapshot())

@@ -15,6 +15,9 @@ public final class CalibrationRunner: @unchecked Sendable {
     public var microBatch: Int
     /// Called after each block is done: (stage, block index).
     public var progress: ((String, Int) -> Void)?
+    /// Called during `forwardPass` as soon as a block's block influence is known: (block index, over all
+    /// real tokens, over text tokens, over image tokens — nil for a class absent from the data).
+    public var onBlockInfluence: ((Int, Double, Double?, Double?) -> Void)?
 
     public init(source: any WeightSource, config: ModelConfig.Llama, names: LlamaTensorNames? = nil, microBatch: Int = 8) {
         self.source = CalibrationWeightSource(source)

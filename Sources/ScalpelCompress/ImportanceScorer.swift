@@ -21,6 +21,9 @@ public struct ImportanceScorer {
     public var options: Options
     /// Called with (criterion, scores) as each criterion's scores are complete.
     public var onScores: ((String, [Double]) -> Void)?
+    /// Called with (block, score over all tokens, over text tokens, over image tokens) as each block's
+    /// `block_influence` on the domain data is known, before the criterion's scores are complete.
+    public var onBlockInfluence: ((Int, Double, Double?, Double?) -> Void)?
 
     public init(runner: CalibrationRunner, options: Options = Options()) {
         self.runner = runner
@@ -42,6 +45,8 @@ public struct ImportanceScorer {
         var domainBI: [Double]?
         if !wanted.isDisjoint(with: [.blockInfluence, .angular, .magnitude, .taylor])
             || (wanted.contains(.domainContrast) && options.contrastBase == .blockInfluence) {
+            if wanted.contains(.blockInfluence) { runner.onBlockInfluence = onBlockInfluence }
+            defer { runner.onBlockInfluence = nil }
             let stats = try runner.forwardPass(domain, keepInputs: wanted.contains(.taylor))
             domainBI = stats.blockInfluence
             if wanted.contains(.blockInfluence) {
