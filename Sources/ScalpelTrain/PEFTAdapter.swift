@@ -73,9 +73,20 @@ public enum PEFTAdapter {
                              to: directory + "/adapter_config.json")
     }
 
-    /// Loads A and B of every adapter of `decoder` from a PEFT `adapter_model.safetensors`.
-    public static func load(into decoder: TrainableDecoder, from directory: String) throws {
+    /// Loads A and B of every adapter of `decoder` from a PEFT `adapter_model.safetensors`. With
+    /// `requireAll`, a tensor of the file that no adapter of `decoder` takes is an error too (an
+    /// adapter on a module the decoder does not have would otherwise be dropped silently).
+    public static func load(into decoder: TrainableDecoder, from directory: String, requireAll: Bool = false) throws {
         let file = try SafetensorsFile(path: directory + "/adapter_model.safetensors")
+        if requireAll {
+            let taken = Set(decoder.loraModules.flatMap { m in
+                ["lora_A", "lora_B"].map { tensorName(module: peftModule(m.module, names: decoder.names), matrix: $0) }
+            })
+            let extra = file.tensorNames.filter { !taken.contains($0) }.sorted()
+            if !extra.isEmpty {
+                throw FormatError(file: file.path, "\(extra.count) tensor(s) fit no LoRA module of the decoder, e.g. '\(extra[0])'")
+            }
+        }
         for m in decoder.loraModules {
             let a = m.adapter
             for (matrix, buffer, shape) in [("lora_A", a.a, [a.rank, a.inFeatures]), ("lora_B", a.b, [a.outFeatures, a.rank])] {
@@ -86,6 +97,53 @@ public enum PEFTAdapter {
                 values.withUnsafeBufferPointer { buffer.pointer.update(from: $0.baseAddress!, count: values.count) }
             }
         }
+    }
+
+    /// The LoRA settings of a PEFT adapter folder: `r`, `lora_alpha`, `lora_dropout`, `use_rslora`
+    /// from `adapter_config.json`; target modules as listed there, or, when they are a regular
+    /// expression, the module suffixes (`q_proj`, …) the adapter's tensors carry (PEFT regexes name
+    /// the in-memory module paths, which differ from a LLaVA checkpoint's layout).
+    /// - Throws: `FormatError` for a missing or malformed config, or PEFT features a plain LoRA
+    ///   merge cannot reproduce (DoRA, per-module ranks or alphas, fan-in-fan-out, other PEFT types).
+    public static func readConfig(directory: String) throws -> LoRAConfig {
+        let path = directory + "/adapter_config.json"
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw FormatError(file: directory, "no adapter_config.json (expected a PEFT adapter folder)")
+        }
+        let json = try JSONValue.read(contentsOf: URL(fileURLWithPath: path))
+        guard json.object != nil else { throw FormatError(file: path, "not a JSON object") }
+        if let type = json["peft_type"]?.string, type != "LORA" {
+            throw FormatError(file: path, "peft_type is \(type), not LORA")
+        }
+        guard let rank = json["r"]?.int, rank > 0 else { throw FormatError(file: path, "r must be a positive integer") }
+        guard let alpha = json["lora_alpha"]?.double, alpha > 0 else { throw FormatError(file: path, "lora_alpha must be a positive number") }
+        if json["use_dora"]?.bool == true { throw FormatError(file: path, "DoRA adapters (use_dora) are not supported") }
+        if json["fan_in_fan_out"]?.bool == true { throw FormatError(file: path, "fan_in_fan_out adapters are not supported") }
+        for key in ["rank_pattern", "alpha_pattern"] {
+            if let pattern = json[key]?.object, !pattern.isEmpty {
+                throw FormatError(file: path, "\(key) (per-module ranks or alphas) is not supported")
+            }
+        }
+        let targets: LoRATargets
+        if let list = json["target_modules"]?.array {
+            targets = .suffixes(try list.map {
+                guard let name = $0.string else { throw FormatError(file: path, "target_modules must hold strings") }
+                return name
+            })
+        } else if json["target_modules"]?.string != nil {
+            let file = try SafetensorsFile(path: directory + "/adapter_model.safetensors")
+            let suffixes = Set(file.tensorNames.compactMap { name -> String? in
+                let parts = name.split(separator: ".")
+                guard parts.count >= 3, parts[parts.count - 2].hasPrefix("lora_") else { return nil }
+                return String(parts[parts.count - 3])
+            })
+            guard !suffixes.isEmpty else { throw FormatError(file: file.path, "no lora_A/lora_B tensors") }
+            targets = .suffixes(suffixes.sorted())
+        } else {
+            throw FormatError(file: path, "target_modules is missing")
+        }
+        return LoRAConfig(rank: rank, alpha: alpha, dropout: json["lora_dropout"]?.double ?? 0,
+                          useRSLoRA: json["use_rslora"]?.bool ?? false, targets: targets)
     }
 
     static func jsonNumber(_ x: Double) -> String {
