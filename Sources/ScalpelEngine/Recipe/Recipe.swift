@@ -31,10 +31,17 @@ public struct Recipe: Sendable, Equatable {
     /// Also evaluate the unmodified input model.
     public var baseline: Bool
     public var export: Export?
-    /// The recipe file (absolute), or "" for a recipe built in code.
+    /// The recipe file (absolute), or "" for a recipe built in code. Not part of equality.
     public var path: String
     /// Where each value came from in the file, for diagnostics. Not part of equality.
     public var locations: RecipeLocations
+
+    /// Same settings, wherever the recipes were read from.
+    public static func == (a: Recipe, b: Recipe) -> Bool {
+        a.name == b.name && a.backend == b.backend && a.seed == b.seed && a.model == b.model && a.calibration == b.calibration
+            && a.importance == b.importance && a.prune == b.prune && a.sft == b.sft && a.quantize == b.quantize
+            && a.evaluations == b.evaluations && a.baseline == b.baseline && a.export == b.export
+    }
 
     public init(name: String, backend: Backend = .swift, seed: UInt64 = 0, model: String,
                 calibration: Calibration? = nil, importance: Importance? = nil, prune: Prune? = nil, sft: SFT? = nil,

@@ -1,9 +1,6 @@
 /// Where each value of a recipe sits in its file, keyed by dotted path (`quantize.group_size`,
 /// `prune.drop[2]`, `eval[0].data`). Lookups fall back to the nearest enclosing key, so a check on a
 /// defaulted value points at its section.
-///
-/// Locations never take part in equality: two recipes with the same settings are equal wherever their
-/// values were written.
 public struct RecipeLocations: Sendable, Equatable {
     /// A 1-based line and column in the recipe file.
     public struct Location: Sendable, Equatable {
@@ -39,6 +36,4 @@ public struct RecipeLocations: Sendable, Equatable {
     public func key(_ path: String) -> Location? {
         keys[path] ?? value(path)
     }
-
-    public static func == (lhs: RecipeLocations, rhs: RecipeLocations) -> Bool { true }
 }
