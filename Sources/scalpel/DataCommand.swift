@@ -8,7 +8,7 @@ struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Generate datasets.",
-        subcommands: [SynthDermCommand.self, ScoreCommand.self]
+        subcommands: [SynthDermCommand.self, ScoreCommand.self, DataTokenizerCommand.self]
     )
 }
 
