@@ -201,6 +201,11 @@ import ScalpelTrain
             "\(f):2:1: unknown key 'colour' (expected one of: name, backend, seed, model, calibration, importance, prune, sft, quantize, eval, baseline, export)",
             "\(f):3:38: unknown sft method 'adapters' (choose one of: lora, full)",
         ])
+        // A key of another section says where it belongs.
+        #expect(try fx.diagnostics("model: \(RecipeFixture.llama)\nsft: {data: data/train.json, group_size: 32}\nbits: 4\n") == [
+            "\(f):2:30: unknown key 'group_size' in sft ('group_size' belongs in quantize)",
+            "\(f):3:1: unknown key 'bits' ('bits' belongs in quantize)",
+        ])
     }
 
     @Test func inconsistentSectionsAreReported() throws {

@@ -19,6 +19,18 @@ extension Recipe {
         static let quantize = ["method", "bits", "group_size", "symmetric", "keep_fp16", "samples", "act_order"]
         static let evaluation = ["name", "data", "metrics", "limit"]
         static let export = ["formats"]
+        /// The section each key belongs to (the first, for keys several sections share), for the hint on a
+        /// key written in the wrong place.
+        static let home: [String: String] = {
+            var map: [String: String] = [:]
+            let sections = [("", root), ("calibration", calibration), ("importance", importance), ("prune", prune), ("sft", sft),
+                            ("sft.lora", lora), ("sft.full", full), ("quantize", quantize), ("eval entries", evaluation),
+                            ("export", export)]
+            for (section, keys) in sections {
+                for k in keys where map[k] == nil { map[k] = section.isEmpty ? "the top level" : section }
+            }
+            return map
+        }()
         /// What `quantize.keep_fp16` may name.
         static let keepFP16 = ["embed_tokens", "lm_head", "vision_tower", "projector"]
     }
@@ -46,9 +58,11 @@ extension Recipe {
     /// Every problem of the recipe at `path`, and the recipe as far as it could be read (nil when the
     /// file cannot be read or is not YAML).
     public static func check(path: String, checkModel: Bool = true) -> (recipe: Recipe?, diagnostics: [RecipeDiagnostic]) {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let exists = FileManager.default.fileExists(atPath: path)
-            return (nil, [RecipeDiagnostic(file: path, line: 0, column: 0, message: exists ? "cannot read the recipe" : "no such file")])
+        var isFolder: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isFolder)
+        guard exists, !isFolder.boolValue, let data = FileManager.default.contents(atPath: path) else {
+            let problem = !exists ? "no such file" : (isFolder.boolValue ? "is a folder, not a recipe file" : "cannot read the recipe")
+            return (nil, [RecipeDiagnostic(file: path, line: 0, column: 0, message: problem)])
         }
         guard let text = String(data: data, encoding: .utf8) else {
             return (nil, [RecipeDiagnostic(file: path, line: 0, column: 0, message: "the recipe is not UTF-8 text")])
@@ -375,7 +389,7 @@ extension Recipe {
     }
 
     static func readEvaluations(_ node: Node, _ r: RecipeReader) -> [Evaluation] {
-        guard let items = r.list(node, path: "eval", of: "evaluations ({name, data, metrics, limit})") else { return [] }
+        guard let items = r.list(node, path: "eval", of: "evaluations", hint: "each entry is {name, data, metrics, limit}, written '- data: FILE'") else { return [] }
         var result: [Evaluation] = []
         for (element, p) in items {
             guard let m = r.mapping(element, path: p, allowed: Keys.evaluation) else { continue }

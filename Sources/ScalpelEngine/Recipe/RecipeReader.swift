@@ -61,9 +61,9 @@ final class RecipeReader {
         return ["", "~", "null", "Null", "NULL"].contains(s.string)
     }
 
-    func wrongType(_ node: Node, _ path: String, _ expected: String) {
+    func wrongType(_ node: Node, _ path: String, _ expected: String, hint: String? = nil) {
         markInvalid(path)
-        report(node, "\(path) must be \(expected) (got \(Self.describe(node)))")
+        report(node, "\(path) must be \(expected) (got \(Self.describe(node)))", hint: hint)
     }
 
     // MARK: Mappings and lists
@@ -85,7 +85,9 @@ final class RecipeReader {
             let key = k.string
             guard allowed.contains(key) else {
                 let place = path.isEmpty ? "" : " in \(path)"
-                if let near = closestMatch(to: key, among: allowed) {
+                if let home = Recipe.Keys.home[key] {
+                    report(keyNode, "unknown key '\(key)'\(place)", hint: "'\(key)' belongs in \(home)")
+                } else if let near = closestMatch(to: key, among: allowed) {
                     report(keyNode, "unknown key '\(key)'\(place)", hint: "did you mean '\(near)'?")
                 } else {
                     report(keyNode, "unknown key '\(key)'\(place)", hint: "expected one of: \(allowed.joined(separator: ", "))")
@@ -101,9 +103,9 @@ final class RecipeReader {
     }
 
     /// The elements of a list, each with its path `path[i]`. Nil (after a report) for a non-list.
-    func list(_ node: Node, path: String, of what: String) -> [(node: Node, path: String)]? {
+    func list(_ node: Node, path: String, of what: String, hint: String? = nil) -> [(node: Node, path: String)]? {
         guard case .sequence(let s) = node else {
-            wrongType(node, path, "a list of \(what)")
+            wrongType(node, path, "a list of \(what)", hint: hint)
             return nil
         }
         return s.enumerated().map { i, element in
