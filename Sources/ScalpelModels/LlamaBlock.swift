@@ -87,9 +87,9 @@ public struct LlamaBlock {
 
         a.input.pointer.update(from: x, count: n * h)
         RMSNorm.forward(out: a.normed1.pointer, rstd: a.rstd1.pointer, x: x, weight: w.inputNorm.pointer, n: n, dim: h, eps: eps)
-        Linear.forward(out: a.q.pointer, x: a.normed1.pointer, weight: w.q.pointer, bias: w.qBias?.readPointer, n: n, inFeatures: h, outFeatures: qd)
-        Linear.forward(out: a.k.pointer, x: a.normed1.pointer, weight: w.k.pointer, bias: w.kBias?.readPointer, n: n, inFeatures: h, outFeatures: kvd)
-        Linear.forward(out: a.v.pointer, x: a.normed1.pointer, weight: w.v.pointer, bias: w.vBias?.readPointer, n: n, inFeatures: h, outFeatures: kvd)
+        w.forwardLinear(.q, out: a.q.pointer, x: a.normed1.pointer, n: n, inFeatures: h, outFeatures: qd)
+        w.forwardLinear(.k, out: a.k.pointer, x: a.normed1.pointer, n: n, inFeatures: h, outFeatures: kvd)
+        w.forwardLinear(.v, out: a.v.pointer, x: a.normed1.pointer, n: n, inFeatures: h, outFeatures: kvd)
         let ad = adapters
         ad.q?.forward(out: a.q.pointer, x: a.normed1.pointer, n: n)
         ad.k?.forward(out: a.k.pointer, x: a.normed1.pointer, n: n)
@@ -110,22 +110,16 @@ public struct LlamaBlock {
                               v: a.v.pointer, keyMask: keyMask, shape: shape)
         }
         // x₁ = x + o(attended), accumulated straight into the residual stream.
-        if let bias = w.oBias {
-            for r in 0..<n { for j in 0..<h { x[r * h + j] += bias.pointer[j] } }
-        }
-        Matmul.forward(out: x, a: a.attended.pointer, b: w.o.pointer, m: n, n: h, k: qd, transB: true, accumulate: true)
+        w.forwardLinear(.o, out: x, x: a.attended.pointer, n: n, inFeatures: qd, outFeatures: h, accumulate: true)
         ad.o?.forward(out: x, x: a.attended.pointer, n: n)
         a.residual1.pointer.update(from: x, count: n * h)
         RMSNorm.forward(out: a.normed2.pointer, rstd: a.rstd2.pointer, x: x, weight: w.postNorm.pointer, n: n, dim: h, eps: eps)
-        Linear.forward(out: a.gate.pointer, x: a.normed2.pointer, weight: w.gate.pointer, bias: w.gateBias?.readPointer, n: n, inFeatures: h, outFeatures: f)
-        Linear.forward(out: a.up.pointer, x: a.normed2.pointer, weight: w.up.pointer, bias: w.upBias?.readPointer, n: n, inFeatures: h, outFeatures: f)
+        w.forwardLinear(.gate, out: a.gate.pointer, x: a.normed2.pointer, n: n, inFeatures: h, outFeatures: f)
+        w.forwardLinear(.up, out: a.up.pointer, x: a.normed2.pointer, n: n, inFeatures: h, outFeatures: f)
         ad.gate?.forward(out: a.gate.pointer, x: a.normed2.pointer, n: n)
         ad.up?.forward(out: a.up.pointer, x: a.normed2.pointer, n: n)
         SwiGLU.forward(out: a.hidden.pointer, gate: a.gate.pointer, up: a.up.pointer, count: n * f)
-        if let bias = w.downBias {
-            for r in 0..<n { for j in 0..<h { x[r * h + j] += bias.pointer[j] } }
-        }
-        Matmul.forward(out: x, a: a.hidden.pointer, b: w.down.pointer, m: n, n: h, k: f, transB: true, accumulate: true)
+        w.forwardLinear(.down, out: x, x: a.hidden.pointer, n: n, inFeatures: f, outFeatures: h, accumulate: true)
         ad.down?.forward(out: x, x: a.hidden.pointer, n: n)
     }
 
@@ -138,6 +132,7 @@ public struct LlamaBlock {
         grads g: LlamaBlockGradients?
     ) {
         let c = config, w = weights, n = step.rows, h = c.hiddenSize, ad = adapters
+        precondition(w.packed == nil, "a block with packed weights runs forward only")
         let heads = c.numAttentionHeads, kvHeads = c.numKeyValueHeads, hd = c.headDim
         let qd = heads * hd, kvd = kvHeads * hd, f = c.intermediateSize
         // MLP branch: dx carries ∂L/∂x₁ from the residual; add what flows through the MLP.

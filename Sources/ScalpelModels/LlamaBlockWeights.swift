@@ -14,6 +14,19 @@ public final class LlamaBlockWeights: @unchecked Sendable {
     /// Projection biases, present when the config has `attention_bias` / `mlp_bias`.
     public let qBias, kBias, vBias, oBias: FloatBuffer?
     public let gateBias, upBias, downBias: FloatBuffer?
+    /// Packed low-bit linears (see `LlamaBlockWeights+Packed.swift`); their f32 buffers are then empty.
+    public internal(set) var packed: PackedBlockLinears?
+
+    /// Weights from buffers (biases in the order q, k, v, o, gate, up, down), used by the packed loader.
+    init(norms: (input: FloatBuffer, post: FloatBuffer), linears l: [FloatBuffer], biases b: [FloatBuffer?],
+         packed: PackedBlockLinears?) {
+        precondition(l.count == 7 && b.count == 7, "seven linears and seven biases")
+        inputNorm = norms.input
+        postNorm = norms.post
+        q = l[0]; k = l[1]; v = l[2]; o = l[3]; gate = l[4]; up = l[5]; down = l[6]
+        qBias = b[0]; kBias = b[1]; vBias = b[2]; oBias = b[3]; gateBias = b[4]; upBias = b[5]; downBias = b[6]
+        self.packed = packed
+    }
 
     /// Zero-filled weights (norms set to one) of the shapes `config` implies.
     public init(config c: ModelConfig.Llama) {
@@ -85,5 +98,5 @@ public final class LlamaBlockWeights: @unchecked Sendable {
     }
 
     /// Number of parameters in the block.
-    public var parameterCount: Int { named.reduce(0) { $0 + $1.buffer.count } }
+    public var parameterCount: Int { named.reduce(0) { $0 + $1.buffer.count } + (packed?.parameterCount ?? 0) }
 }

@@ -31,6 +31,12 @@ struct Generate: ParsableCommand {
     @Flag(help: "Print the generated token ids as JSON at the end.")
     var json = false
 
+    @Flag(help: "Run quantized linears (GGUF Q4_0/Q4_1/Q8_0, AWQ) dequantized to f32 instead of packed.")
+    var dequantize = false
+
+    @Flag(help: "Print prompt and decode speed (tokens/s) to stderr at the end.")
+    var timing = false
+
     func run() throws {
         let checkpoint = try Checkpoint.open(model)
         let tokenizer = try checkpoint.tokenizer()
@@ -52,7 +58,9 @@ struct Generate: ParsableCommand {
         guard image == nil || llava != nil else {
             throw ValidationError("--image needs a LLaVA model; \(model) is a \(checkpoint.config.modelType) decoder")
         }
-        let decoder = try llava?.languageModel ?? checkpoint.loadDecoder()
+        let loadStart = Date()
+        let decoder = try llava?.languageModel ?? (dequantize ? checkpoint.loadDecoder() : checkpoint.loadPackedDecoder())
+        let loadSeconds = Date().timeIntervalSince(loadStart)
         let promptEmbeddings: FloatBuffer
         if let llava, let image {
             // One image token in the text stands for all of the image's features.
@@ -65,10 +73,13 @@ struct Generate: ParsableCommand {
         }
         var printed = ""
         var produced: [Int] = []
+        let start = Date()
+        var stamps: [Date] = []
         let result = try GreedyDecoder(model: decoder).generate(
             promptEmbeddings: promptEmbeddings, promptLength: ids.count, maxTokens: maxTokens, stopIds: stopIds
         ) { token in
             produced.append(token)
+            stamps.append(Date())
             let now = tokenizer.decode(produced, skipSpecialTokens: true)
             // Print only whole characters: hold back while the tail is an incomplete UTF-8 sequence.
             if !now.hasSuffix("\u{FFFD}"), now.hasPrefix(printed), !json {
@@ -76,6 +87,15 @@ struct Generate: ParsableCommand {
                 printed = now
             }
             return true
+        }
+        if timing, let first = stamps.first {
+            let prefill = first.timeIntervalSince(start)
+            let decode = stamps.count > 1 ? Double(stamps.count - 1) / stamps.last!.timeIntervalSince(first) : 0
+            let packed = decoder.packedSummary
+            let mode = packed.linears > 0 ? "packed (\(packed.linears) linears, \(packed.bytes / 1_048_576) MiB)" : "f32"
+            let line = "\n\(mode): " + String(format: "load %.2f s, prompt %d tokens in %.3f s (%.1f tok/s), decode %d tokens at %.1f tok/s\n",
+                                                   loadSeconds, ids.count, prefill, Double(ids.count) / prefill, stamps.count - 1, decode)
+            FileHandle.standardError.write(Data(line.utf8))
         }
         if json {
             try JSONOutput.print(["prompt_ids": ids, "ids": result, "text": tokenizer.decode(result, skipSpecialTokens: true)])
