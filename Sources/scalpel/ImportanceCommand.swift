@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ScalpelCompress
+import ScalpelEngine
 import ScalpelFormats
 import ScalpelModels
 
@@ -62,7 +63,7 @@ struct ImportanceCommand: ParsableCommand {
     @Option(help: "Write the JSON result to this file.")
     var out: String?
 
-    @Option(help: "Write an `importance` event per criterion as JSON lines to this file ('-': stdout).")
+    @Option(help: "Stream the event protocol (docs/protocol.md) to this file ('-': stdout): an `importance` event per block and criterion (and token class) as scores arrive, then `done` with the result.")
     var events: String?
 
     @Flag(help: "Print JSON instead of the table.")
@@ -95,11 +96,41 @@ struct ImportanceCommand: ParsableCommand {
             if !quiet { FileHandle.standardError.write(Data("\r\(stage): block \(block)   ".utf8)) }
         }
         var scorer = ImportanceScorer(runner: runner, options: options)
-        let sink = try events.map { try EventSink(path: $0) }
-        scorer.onScores = { name, scores in
-            sink?.emit(["event": "importance", "criterion": name, "scores": scores.map { $0.isFinite ? $0 : 0 }])
+        let emitter = try events.map { path -> EventEmitter in
+            let sink: ScalpelEngine.EventSink = path == "-" ? StandardOutputSink() : try FileEventSink(path: path)
+            return EventEmitter(run: RunStore.runID(name: "importance", date: Date()), sinks: [sink])
         }
-        var result = try scorer.score(domain: domain, general: generalSet)
+        if let emitter {
+            emitter.emit(.hello(engine: "scalpel", version: ScalpelEngineVersion.string, backend: "swift", capabilities: ["importance"]))
+            emitter.emit(.stage(name: "importance", index: 0, count: 1, state: .started))
+            let layers = runner.layers
+            runner.progress = { stage, block in
+                if !quiet { FileHandle.standardError.write(Data("\r\(stage): block \(block)   ".utf8)) }
+                emitter.emit(.progress(stage: "importance", done: block + 1, total: layers, unit: "blocks (\(stage))", rate: nil))
+            }
+            var streamed = false
+            scorer.onBlockInfluence = { block, all, text, image in
+                streamed = true
+                emitter.emit(.importance(layer: block, criterion: "block_influence", score: all, tokenClass: .all))
+                if let text { emitter.emit(.importance(layer: block, criterion: "block_influence", score: text, tokenClass: .text)) }
+                if let image { emitter.emit(.importance(layer: block, criterion: "block_influence", score: image, tokenClass: .image)) }
+            }
+            scorer.onScores = { name, scores in
+                if name == "block_influence" && streamed { return }
+                for (layer, score) in scores.enumerated() where score.isFinite {
+                    emitter.emit(.importance(layer: layer, criterion: name, score: score, tokenClass: .all))
+                }
+            }
+        }
+        var result: ImportanceResult
+        do {
+            result = try scorer.score(domain: domain, general: generalSet)
+        } catch {
+            emitter?.emit(.error(code: "importance_failed", message: "\(error)", hint: nil))
+            emitter?.emit(.stage(name: "importance", index: 0, count: 1, state: .failed))
+            emitter?.emit(.done(status: .failed, summary: .object([:])))
+            throw error
+        }
         if let study {
             let counts = try study.split(separator: ",").map { word -> Int in
                 guard let k = Int(word.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("--study: '\(word)' is not a count") }
@@ -110,32 +141,29 @@ struct ImportanceCommand: ParsableCommand {
         if !quiet { FileHandle.standardError.write(Data("\n".utf8)) }
         let text = try result.json()
         if let out { try AtomicFile.write(text + "\n", to: out) }
+        if let emitter {
+            if let out {
+                emitter.emit(.artifact(kind: "importance", path: out, bytes: RunFolder.bytes(at: out)))
+            }
+            emitter.emit(.stage(name: "importance", index: 0, count: 1, state: .completed))
+            emitter.emit(.done(status: .completed, summary: try JSONValue.parse(string: text, file: "importance")))
+        }
         if json { print(text) } else if events != "-" { print(result.table(), terminator: "") }
     }
 
-    /// Calibration samples from a text file or LLaVA conversation JSON.
+    /// Calibration samples from a text file, LLaVA conversation JSON or token ids.
     static func calibration(_ path: String, checkpoint: Checkpoint, samples: Int, seqLen: Int,
                             chatFormat: String?, imageFolder: String?) throws -> CalibrationSet {
-        if path.hasSuffix(".ids") {
-            let ids = try readText(path).split(whereSeparator: \.isWhitespace).map { word -> Int in
-                guard let id = Int(word) else { throw ValidationError("\(path): '\(word)' is not a token id") }
-                return id
-            }
-            return try CalibrationSet.text(tokens: ids, samples: samples, seqLen: seqLen)
+        do {
+            return try CalibrationData.load(path, checkpoint: checkpoint, samples: samples, seqLen: seqLen,
+                                            chatFormat: chatFormat, imageFolder: imageFolder)
+        } catch let error as CompressError {
+            throw ValidationError(error.description)
         }
-        let tokenizer = try checkpoint.tokenizer()
-        if path.hasSuffix(".json") {
-            let records = try CalibrationSet.readConversations(file: path, imageFolder: imageFolder)
-            let format = try checkpoint.chatFormat(named: chatFormat, tokenizer: tokenizer)
-            return try CalibrationSet.conversations(records, checkpoint: checkpoint, tokenizer: tokenizer, format: format,
-                                                    samples: samples, seqLen: seqLen)
-        }
-        let ids = tokenizer.encode(try readText(path), addSpecialTokens: false)
-        return try CalibrationSet.text(tokens: ids, samples: samples, seqLen: seqLen)
     }
 }
 
-/// JSON lines to a file or stdout.
+/// JSON lines to a file or stdout (`scalpel quantize --events`).
 final class EventSink {
     let handle: FileHandle
     init(path: String) throws {
