@@ -201,10 +201,12 @@ def score(loaded: Loaded, criteria: list[str], domain: CalibrationSet, general: 
         if "block_influence" in wanted:
             publish("block_influence", stats["block_influence"])
             if any(v is not None for v in stats["block_influence.image"]):
-                result["by_token_class"] = {"block_influence.text": stats["block_influence.text"],
+                result["scores_by_token_class"] = {"block_influence.text": stats["block_influence.text"],
                                             "block_influence.image": stats["block_influence.image"]}
         if "angular" in wanted:
             publish("angular", angular(stats["last_states"], 1))
+            runs = angular(stats["last_states"], 1)
+            result["angular_runs"] = {"n": 1, "distances": runs, "best_start": min(range(len(runs)), key=lambda i: (runs[i], i))}
         if "magnitude" in wanted:
             publish("magnitude", stats["magnitude"])
         if "taylor" in wanted:
@@ -236,7 +238,7 @@ def score(loaded: Loaded, criteria: list[str], domain: CalibrationSet, general: 
             rest = sorted((i for i in remaining if i not in removed), key=lambda i: remaining[i])
             for rank, blk in enumerate(rest):
                 scores[blk] = float(steps + rank)
-            result["sleb"] = trace
+            result["sleb_steps"] = trace
             publish("sleb", scores)
     if "domain_contrast" in wanted:
         if general is None:
@@ -249,8 +251,10 @@ def score(loaded: Loaded, criteria: list[str], domain: CalibrationSet, general: 
             gb, gs = leave_one_out(loaded, general)
             g = [gs[i] - gb for i in range(n)]
         contrast = [x - lam * y for x, y in zip(d, g)]
-        result["contrast"] = {"base": base, "lambda": lam, "domain": d, "general": g}
+        result["domain_contrast"] = {"base": base, "lambda": lam, "domain": d, "general": g}
         publish("domain_contrast", contrast)
         bi = domain_bi if domain_bi is not None else forward_stats(loaded, domain)["block_influence"]
-        result["kendall_tau"] = kendall_tau_b(contrast, bi)
+        result["kendall_tau_domain_contrast_vs_block_influence"] = kendall_tau_b(contrast, bi)
+    if "base_loss" in result:
+        result["base_perplexity"] = math.exp(result["base_loss"])
     return result

@@ -310,22 +310,20 @@ class Runner:
         def on_scores(name, scores):
             for layer, s in enumerate(scores):
                 e.importance(layer, name, s, "all")
-            if name == "block_influence":
-                for cls in ("text", "image"):
-                    vals = result_holder.get("by_class", {}).get(cls)
-                    for layer, s in enumerate(vals or []):
-                        if s is not None:
-                            e.importance(layer, name, s, cls)
-        result_holder: dict = {}
         t0 = time.monotonic()
         result = importance.score(loaded, r.importance.criteria, domain, general, r.importance.lam, r.importance.base,
                                   on_scores=on_scores,
                                   progress=lambda d, t: self.progress("importance", d, t, "blocks (leave-one-out)", began))
         result["seconds"] = time.monotonic() - t0
+        for cls in ("text", "image"):
+            for layer, s in enumerate(result.get("scores_by_token_class", {}).get(f"block_influence.{cls}", [])):
+                if s is not None:
+                    e.importance(layer, "block_influence", s, cls)
         result["peak_rss_bytes"] = peak_rss_bytes()
         atomic_json(os.path.join(work, "importance.json"), result)
-        if "kendall_tau" in result:
-            e.metric("kendall_tau", result["kendall_tau"], "domain_contrast/block_influence")
+        tau = result.get("kendall_tau_domain_contrast_vs_block_influence")
+        if tau is not None:
+            e.metric("kendall_tau", tau, "domain_contrast/block_influence")
         return {"importance": "importance.json"}, {"order": result["order"], "seconds": result["seconds"]}
 
     def blocks_to_drop(self) -> list[int]:
