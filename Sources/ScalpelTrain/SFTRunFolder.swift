@@ -35,7 +35,7 @@ struct SFTRunFolder {
             guard let old = saved.object, let new = settings.object else {
                 throw FormatError(file: settingsFile, "not a run settings file")
             }
-            let differing = Set(old.keys).union(new.keys).sorted().filter { old[$0] != new[$0] }
+            let differing = Set(old.keys).union(new.keys).sorted().filter { old[$0]?.compact() != new[$0]?.compact() }
             if !differing.isEmpty {
                 let detail = differing.map { "\($0): \(old[$0]?.compact() ?? "absent") → \(new[$0]?.compact() ?? "absent")" }
                 throw FormatError(file: settingsFile, "--resume with settings that differ from the run's: " + detail.joined(separator: "; "))
@@ -63,6 +63,10 @@ struct SFTRunFolder {
     /// Writes the trainer's state as `checkpoints/step-NNNNNN` and keeps the newest `keep` checkpoints.
     func writeCheckpoint(trainer: SFTTrainer, loader: SFTDataLoader?, keep: Int) throws -> String {
         try fm.createDirectory(atPath: checkpoints, withIntermediateDirectories: true)
+        // A folder left half-written by a killed run never became a checkpoint: clear it away.
+        for name in (try? fm.contentsOfDirectory(atPath: checkpoints)) ?? [] where name.hasPrefix(".step-") {
+            try? fm.removeItem(atPath: checkpoints + "/" + name)
+        }
         let target = checkpoints + "/" + String(format: "step-%06d", trainer.step)
         try Self.replaceAtomically(target) { tmp in
             try TrainingCheckpoint.save(trainer, loader: loader, to: tmp)
