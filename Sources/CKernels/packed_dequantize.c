@@ -1,4 +1,5 @@
 #include "scalpel_packed.h"
+#include "packed_internal.h"
 
 #include <string.h>
 
@@ -6,21 +7,8 @@
  * q·s + m round exactly as they do in Swift and in ggml's reference dequantizers. */
 #pragma STDC FP_CONTRACT OFF
 
-static inline int code_at(const uint8_t *chunk, int bits, int j) {
-    switch (bits) {
-    case 8: return chunk[j];
-    case 4: return j < 16 ? (chunk[j] & 15) : (chunk[j - 16] >> 4);
-    case 2: return (chunk[j & 7] >> (2 * (j >> 3))) & 3;
-    default: {
-        uint32_t high;
-        memcpy(&high, chunk + 8, 4);
-        return ((chunk[j & 7] >> (2 * (j >> 3))) & 3) | (int)(((high >> j) & 1u) << 2);
-    }
-    }
-}
-
 /* The 32 codes of a full chunk, in input order. */
-static inline void unpack_chunk(const uint8_t *b, int bits, int *q) {
+SCALPEL_INLINE void unpack_chunk(const uint8_t *b, int bits, int *q) {
     switch (bits) {
     case 8:
         for (int j = 0; j < 32; j++) q[j] = b[j];
@@ -54,9 +42,9 @@ void scalpel_packed_dequantize(const scalpel_packed_weight *w, long row_begin, l
         const uint8_t *row = w->codes + r * w->row_bytes;
         float *o = out + (r - row_begin) * cols;
         for (long g = 0; g < groups; g++) {
-            const float s = scalpel_half_to_float(w->scales[r * groups + g]);
+            const float s = packed_half_to_float(w->scales[r * groups + g]);
             const int offsets = w->zero_mode == SCALPEL_ZERO_OFFSETS;
-            const float m = offsets ? scalpel_half_to_float(w->offsets[r * groups + g]) : 0;
+            const float m = offsets ? packed_half_to_float(w->offsets[r * groups + g]) : 0;
             const int z = offsets ? 0 : (w->zero_mode == SCALPEL_ZERO_SYMMETRIC ? 1 << (bits - 1) : w->zeros[r * groups + g]);
             const long begin = g * w->group_size;
             long end = begin + w->group_size;
@@ -67,7 +55,7 @@ void scalpel_packed_dequantize(const scalpel_packed_weight *w, long row_begin, l
                 if (n == 32) {
                     unpack_chunk(chunk, bits, q);
                 } else {
-                    for (int j = 0; j < n; j++) q[j] = code_at(chunk, bits, j);
+                    for (int j = 0; j < n; j++) q[j] = packed_code_at(chunk, bits, j);
                 }
                 if (offsets) {
                     for (long j = 0; j < n; j++) {

@@ -1,4 +1,5 @@
 #include "scalpel_packed.h"
+#include "packed_internal.h"
 
 #include <string.h>
 
@@ -7,50 +8,21 @@
  * codes are widened to f32 and centred on the group's zero before the multiply, so symmetric and
  * integer-zero groups need no Σx correction. */
 
-float scalpel_half_to_float(uint16_t h) {
-    uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
-    uint32_t em = h & 0x7fffu;
-    uint32_t bits;
-    if (em >= 0x7c00u) {
-        bits = sign | 0x7f800000u | ((em & 0x3ffu) << 13);
-    } else if (em >= 0x0400u) {
-        bits = sign | ((em << 13) + (112u << 23));
-    } else {
-        float f = (float)em * 5.9604644775390625e-8f;
-        return sign ? -f : f;
-    }
-    float f;
-    memcpy(&f, &bits, sizeof f);
-    return f;
-}
+float scalpel_half_to_float(uint16_t h) { return packed_half_to_float(h); }
 
-/* Code j (0 ≤ j < 32) of one chunk. */
-static inline int code_at(const uint8_t *chunk, int bits, int j) {
-    switch (bits) {
-    case 8: return chunk[j];
-    case 4: return j < 16 ? (chunk[j] & 15) : (chunk[j - 16] >> 4);
-    case 2: return (chunk[j & 7] >> (2 * (j >> 3))) & 3;
-    default: {
-        uint32_t high;
-        memcpy(&high, chunk + 8, 4);
-        return ((chunk[j & 7] >> (2 * (j >> 3))) & 3) | (int)(((high >> j) & 1u) << 2);
-    }
-    }
-}
-
-static inline void chunk8(float *acc, const uint8_t *b, const float *x, float s, float z) {
+SCALPEL_INLINE void chunk8(float *acc, const uint8_t *b, const float *x, float s, float z) {
     for (int j = 0; j < 16; j++) {
         acc[j] += s * (((float)b[j] - z) * x[j] + ((float)b[j + 16] - z) * x[j + 16]);
     }
 }
 
-static inline void chunk4(float *acc, const uint8_t *b, const float *x, float s, float z) {
+SCALPEL_INLINE void chunk4(float *acc, const uint8_t *b, const float *x, float s, float z) {
     for (int j = 0; j < 16; j++) {
         acc[j] += s * (((float)(b[j] & 15) - z) * x[j] + ((float)(b[j] >> 4) - z) * x[j + 16]);
     }
 }
 
-static inline void chunk2(float *acc, const uint8_t *b, const float *x, float s, float z) {
+SCALPEL_INLINE void chunk2(float *acc, const uint8_t *b, const float *x, float s, float z) {
     for (int j = 0; j < 8; j++) {
         int v = b[j];
         acc[j] += s * (((float)(v & 3) - z) * x[j] + ((float)((v >> 4) & 3) - z) * x[j + 16]);
@@ -58,7 +30,7 @@ static inline void chunk2(float *acc, const uint8_t *b, const float *x, float s,
     }
 }
 
-static inline void chunk3(float *acc, const uint8_t *b, const float *x, float s, float z) {
+SCALPEL_INLINE void chunk3(float *acc, const uint8_t *b, const float *x, float s, float z) {
     uint32_t high;
     memcpy(&high, b + 8, 4);
     for (int j = 0; j < 8; j++) {
@@ -72,38 +44,40 @@ static inline void chunk3(float *acc, const uint8_t *b, const float *x, float s,
     }
 }
 
-/* One row: Σ_c w[c] · x[c]. */
-static inline float row_dot(const scalpel_packed_weight *w, long r, const float *x, const float *group_sums) {
-    const int bits = w->bits, chunk_bytes = 4 * bits;
-    const long cols = w->cols, groups = w->groups, full_chunks = cols / 32;
+/* One row: Σ_c w[c] · x[c]. Called with constant `bits` and `mode` so that each combination compiles to
+ * its own loop without per-group branches. */
+SCALPEL_INLINE float row_dot(const scalpel_packed_weight *w, long r, const float *x, const float *group_sums,
+                             const int bits, const int mode) {
+    const int chunk_bytes = 4 * bits;
+    const long cols = w->cols, groups = w->groups, full_chunks = cols / 32, gs = w->group_size;
     const uint8_t *row = w->codes + r * w->row_bytes;
+    const uint16_t *scales = w->scales + r * groups;
     float acc[16] = {0};
     float extra = 0;
     for (long g = 0; g < groups; g++) {
-        const float s = scalpel_half_to_float(w->scales[r * groups + g]);
+        const float s = packed_half_to_float(scales[g]);
         float z = 0;
-        switch (w->zero_mode) {
-        case SCALPEL_ZERO_SYMMETRIC: z = (float)(1 << (bits - 1)); break;
-        case SCALPEL_ZERO_CODES: z = (float)w->zeros[r * groups + g]; break;
-        default: extra += scalpel_half_to_float(w->offsets[r * groups + g]) * group_sums[g]; break;
-        }
-        const long begin = g * w->group_size;
-        long end = begin + w->group_size;
-        if (end > cols) end = cols;
+        if (mode == SCALPEL_ZERO_SYMMETRIC) z = (float)(1 << (bits - 1));
+        else if (mode == SCALPEL_ZERO_CODES) z = (float)w->zeros[r * groups + g];
+        else extra += packed_half_to_float(w->offsets[r * groups + g]) * group_sums[g];
+        const long begin = g * gs;
+        const long end = begin + gs < cols ? begin + gs : cols;
         long c = begin / 32;
         const long c_full_end = (end / 32 < full_chunks) ? end / 32 : full_chunks;
-        switch (bits) {
-        case 8: for (; c < c_full_end; c++) chunk8(acc, row + c * chunk_bytes, x + c * 32, s, z); break;
-        case 4: for (; c < c_full_end; c++) chunk4(acc, row + c * chunk_bytes, x + c * 32, s, z); break;
-        case 2: for (; c < c_full_end; c++) chunk2(acc, row + c * chunk_bytes, x + c * 32, s, z); break;
-        default: for (; c < c_full_end; c++) chunk3(acc, row + c * chunk_bytes, x + c * 32, s, z); break;
+        for (; c < c_full_end; c++) {
+            const uint8_t *b = row + c * chunk_bytes;
+            const float *xx = x + c * 32;
+            if (bits == 8) chunk8(acc, b, xx, s, z);
+            else if (bits == 4) chunk4(acc, b, xx, s, z);
+            else if (bits == 2) chunk2(acc, b, xx, s, z);
+            else chunk3(acc, b, xx, s, z);
         }
         if (c * 32 < end) {
             /* The row's last, partial chunk. */
             const uint8_t *chunk = row + c * chunk_bytes;
             float tail = 0;
             for (long i = c * 32; i < end; i++) {
-                tail += ((float)code_at(chunk, bits, (int)(i - c * 32)) - z) * x[i];
+                tail += ((float)packed_code_at(chunk, bits, (int)(i - c * 32)) - z) * x[i];
             }
             extra += s * tail;
         }
@@ -113,11 +87,28 @@ static inline float row_dot(const scalpel_packed_weight *w, long r, const float 
     return total + extra;
 }
 
+#define SCALPEL_ROWS(BITS, MODE)                                                     \
+    for (long r = row_begin; r < row_end; r++) {                                     \
+        float v = row_dot(w, r, x, group_sums, BITS, MODE);                          \
+        y[r] = accumulate ? y[r] + v : v;                                            \
+    }                                                                                \
+    return;
+
 __attribute__((target_clones("avx512f", "avx2", "default")))
 void scalpel_packed_gemv(const scalpel_packed_weight *w, const float *x, const float *group_sums, float *y,
                          long row_begin, long row_end, int accumulate) {
-    for (long r = row_begin; r < row_end; r++) {
-        float v = row_dot(w, r, x, group_sums);
-        y[r] = accumulate ? y[r] + v : v;
+    switch (w->bits * 4 + w->zero_mode) {
+    case 8 * 4 + SCALPEL_ZERO_SYMMETRIC: SCALPEL_ROWS(8, SCALPEL_ZERO_SYMMETRIC)
+    case 8 * 4 + SCALPEL_ZERO_CODES: SCALPEL_ROWS(8, SCALPEL_ZERO_CODES)
+    case 8 * 4 + SCALPEL_ZERO_OFFSETS: SCALPEL_ROWS(8, SCALPEL_ZERO_OFFSETS)
+    case 4 * 4 + SCALPEL_ZERO_SYMMETRIC: SCALPEL_ROWS(4, SCALPEL_ZERO_SYMMETRIC)
+    case 4 * 4 + SCALPEL_ZERO_CODES: SCALPEL_ROWS(4, SCALPEL_ZERO_CODES)
+    case 4 * 4 + SCALPEL_ZERO_OFFSETS: SCALPEL_ROWS(4, SCALPEL_ZERO_OFFSETS)
+    case 3 * 4 + SCALPEL_ZERO_SYMMETRIC: SCALPEL_ROWS(3, SCALPEL_ZERO_SYMMETRIC)
+    case 3 * 4 + SCALPEL_ZERO_CODES: SCALPEL_ROWS(3, SCALPEL_ZERO_CODES)
+    case 3 * 4 + SCALPEL_ZERO_OFFSETS: SCALPEL_ROWS(3, SCALPEL_ZERO_OFFSETS)
+    case 2 * 4 + SCALPEL_ZERO_SYMMETRIC: SCALPEL_ROWS(2, SCALPEL_ZERO_SYMMETRIC)
+    case 2 * 4 + SCALPEL_ZERO_CODES: SCALPEL_ROWS(2, SCALPEL_ZERO_CODES)
+    default: SCALPEL_ROWS(2, SCALPEL_ZERO_OFFSETS)
     }
 }

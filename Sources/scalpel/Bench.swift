@@ -18,7 +18,10 @@ struct Bench: ParsableCommand {
     @Option(help: "Also measure a whole model (a Hugging Face folder or GGUF): prompt and decode tokens/s.")
     var model: String?
 
-    @Option(help: "Measure only these groups (comma-separated: linear, attention, block, model); the sgemm roof is always measured.")
+    @Flag(help: "With --model, run its quantized linears packed (GGUF Q4_0/Q4_1/Q8_0, AWQ) instead of dequantized to f32.")
+    var packed = false
+
+    @Option(help: "Measure only these groups (comma-separated: linear, attention, block, packed, model); the sgemm roof is always measured.")
     var only: String?
 
     @Flag(help: "Print JSON instead of a table.")
@@ -40,8 +43,10 @@ struct Bench: ParsableCommand {
         if wanted("linear") { rows += KernelBenchmark.linear(minSeconds: minSeconds) }
         if wanted("attention") { rows += KernelBenchmark.attentionProducts(minSeconds: minSeconds) }
         if wanted("block") { rows += BlockBenchmark.llamaBlock(minSeconds: minSeconds) }
+        if wanted("packed") { rows += try PackedBenchmark.rows(minSeconds: minSeconds) }
         if let model, wanted("model") {
-            rows += try ModelBenchmark.run(try Checkpoint.open(model).loadDecoder(), minSeconds: minSeconds)
+            let checkpoint = try Checkpoint.open(model)
+            rows += try ModelBenchmark.run(packed ? checkpoint.loadPackedDecoder() : checkpoint.loadDecoder(), minSeconds: minSeconds)
         }
 
         if json {
