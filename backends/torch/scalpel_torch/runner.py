@@ -360,7 +360,7 @@ class Runner:
                 "targets": s.lora.targets, "parts": s.full_parts, "steps": s.steps, "batch_size": s.batch_size,
                 "grad_accum": s.grad_accum, "lr": s.lr, "warmup": s.warmup, "weight_decay": s.weight_decay,
                 "max_grad_norm": s.max_grad_norm, "seq_len": s.seq_len, "eval_every": s.eval_every,
-                "checkpoint_every": s.checkpoint_every, "seed": self.recipe.seed, "init_adapter": t.init_adapter,
+                "checkpoint_every": s.checkpoint_every, "seed": self.recipe.seed, "init_adapter": t.init_adapter, "lora_init": t.lora_init,
                 "dtype": t.dtype, "device": "cpu" if t.device == "cpu" else "auto", "resume": True}
 
     def stage_sft(self, work: str):

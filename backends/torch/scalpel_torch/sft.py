@@ -76,13 +76,62 @@ class Loader:
         return picked
 
 
+GOLDEN = 0x9E3779B97F4A7C15
+LORA_ORDER = ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
+              "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"]
+
+
+def splitmix_floats(state: int, count: int, low, high):
+    """`count` draws of SeededRandom.nextFloat(in: low, high) from `state`; returns (values, new state)."""
+    import numpy as np
+    with np.errstate(over="ignore"):
+        k = np.arange(1, count + 1, dtype=np.uint64)
+        z = np.uint64(state) + k * np.uint64(GOLDEN)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    u = (z >> np.uint64(40)).astype(np.float32) * np.float32(1.0 / 16777216.0)
+    lo, hi = np.float32(low), np.float32(high)
+    values = lo + (hi - lo) * u
+    return values.astype(np.float32), (state + count * GOLDEN) & MASK64
+
+
+def scalpel_lora_init(model, layers: int, seed: int, rank: int) -> int:
+    """Sets every lora_A as ScalpelTrain's TrainableDecoder does (one SplitMix64 stream from `seed`, blocks in
+    order, modules in LORA_ORDER, each A[r, in] uniform in ±1/√in) and every lora_B to 0. Returns the count."""
+    import numpy as np
+    modules = {}
+    for name, module in model.named_modules():
+        if hasattr(module, "lora_A") and "default" in getattr(module, "lora_A", {}):
+            modules[name] = module
+    state = seed & MASK64
+    done = 0
+    for i in range(layers):
+        for suffix in LORA_ORDER:
+            match = [m for n, m in modules.items() if n.endswith(f"layers.{i}.{suffix}") and "vision" not in n]
+            if not match:
+                continue
+            m = match[0]
+            a = m.lora_A["default"].weight
+            fan_in = a.shape[1]
+            bound = np.float32(1) / np.sqrt(np.float32(fan_in), dtype=np.float32)
+            values, state = splitmix_floats(state, a.numel(), -bound, bound)
+            with torch.no_grad():
+                a.copy_(torch.from_numpy(values.reshape(a.shape)))
+                m.lora_B["default"].weight.zero_()
+            done += 1
+    return done
+
+
 def lr_at(step: int, peak: float, warmup: int, total: int, min_ratio: float = 0.0) -> float:
-    """WarmupCosineSchedule.lr(at:) (in f32 like the Swift engine)."""
+    """WarmupCosineSchedule.lr(at:), in f32 arithmetic as the Swift engine computes it."""
+    import numpy as np
+    p, m = np.float32(peak), np.float32(min_ratio)
     if step < warmup:
-        return float(torch.tensor(peak, dtype=torch.float32) * step / max(1, warmup))
+        return float(p * np.float32(step) / np.float32(max(1, warmup)))
     progress = (step - warmup) / max(1, total - warmup)
     cosine = max(0.0, 0.5 * (1 + math.cos(math.pi * min(progress, 1.0))))
-    return float(torch.tensor(peak * (min_ratio + (1 - min_ratio) * cosine), dtype=torch.float32))
+    return float(p * (m + (np.float32(1) - m) * np.float32(cosine)))
 
 
 def load_samples(path: str, folder: str, seq_len: int) -> list[tuple[list[int], list[int]]]:
@@ -163,6 +212,8 @@ def train(spec: dict, report: Callable[[dict], None] | None = None) -> dict:
                              use_rslora=spec["rslora"], target_modules=targets,
                              exclude_modules=r".*(vision_tower|multi_modal_projector).*" if loaded.is_llava else None)
             model = get_peft_model(model, cfg)
+            if spec.get("lora_init", "scalpel") == "scalpel":
+                scalpel_lora_init(model, len(loaded.layers), spec["seed"], spec["r"])
     else:
         parts = spec.get("parts", ["decoder"])
         for name, p in model.named_parameters():
