@@ -139,6 +139,12 @@ struct QuantizeCommand: ParsableCommand {
             let path = out + "/model.gguf"
             try QuantExport.writeGGUF(decoder, to: path, sourceGGUF: checkpoint.gguf)
             files = [path]
+            if checkpoint.config.llava != nil {
+                // llama.cpp reads a LLaVA as two files: the language model and the `clip` mmproj.
+                let mmproj = out + "/" + MMProjExport.fileName
+                try MMProjExport.write(checkpoint, to: mmproj)
+                files.append(mmproj)
+            }
         }
         var summary: [String: Any] = ["method": method.rawValue, "bits": bits, "group": groupSize ?? -1, "symmetric": symmetric,
                                       "format": format.rawValue, "seconds": seconds, "files": files,
