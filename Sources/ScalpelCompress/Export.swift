@@ -15,7 +15,8 @@ public enum ExportFormat: String, CaseIterable, Sendable {
 /// Writes a `QuantizedDecoder` as an AWQ GEMM folder, a GGUF file or a dequantized Hugging Face folder.
 ///
 /// Tensors of the source that are not decoder blocks (embeddings, final norm, head, and for LLaVA the
-/// vision tower and projector) are copied, stored as F16. Every writer streams: one tensor is converted
+/// vision tower and projector) are copied, stored as F16 — except the parts left out of the decoder's
+/// `keepFP16`, whose matrices are rounded with the blocks' scheme (RTN; in GGUF, the scheme's ggml type). Every writer streams: one tensor is converted
 /// at a time while the file is written.
 public enum QuantExport {
     /// Files beside `config.json` that are copied from a source folder when present.
@@ -46,7 +47,7 @@ public enum QuantExport {
         case .linear(let b, let m): return d.blocks[b].linears[m]!.dequantized()
         case .norm(let b, let post): return post ? d.blocks[b].postNorm : d.blocks[b].inputNorm
         case .bias(let b, let s): return d.blocks[b].biases[s]!
-        case .other: return try d.source.floats(name)
+        case .other: return try d.otherValues(name)
         }
     }
 
@@ -63,6 +64,7 @@ public enum QuantExport {
     @discardableResult
     public static func writeHF(_ d: QuantizedDecoder, to dir: String, dtype: SafetensorsDType = .f16,
                                sourceFolder: String? = nil) throws -> [String] {
+        try d.validateKeepFP16()
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let map = parts(d)
         var writer = SafetensorsWriter(metadata: ["format": "pt"])
@@ -90,6 +92,9 @@ public enum QuantExport {
         let scheme = d.settings.scheme
         guard scheme.bits == 4 else {
             throw QuantError("--format awq holds 4-bit codes only (AutoAWQ GEMM); got --bits \(scheme.bits): use --format gguf or hf")
+        }
+        if let part = KeepFP16.Part.allCases.first(where: { !d.keepFP16.keeps($0) && d.hasPart($0) }) {
+            throw QuantError("--format awq keeps \(part.rawValue) in fp16 (AutoAWQ's GEMM layout quantizes only the decoder's linears): add it to --keep-fp16, or use --format gguf or hf")
         }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let map = parts(d)
@@ -177,8 +182,10 @@ public enum QuantExport {
         }
 
         let h = c.hiddenSize
-        try w.addTensor("token_embd.weight", dims: [h, c.vocabSize], type: .f16) {
-            try GGUFQuantizer.quantize(d.source.floats(d.names.embedTokens), as: .f16)
+        try d.validateKeepFP16()
+        let embedType: GGUFTensorType = d.keepFP16.keeps(.embeddings) ? .f16 : type
+        try w.addTensor("token_embd.weight", dims: [h, c.vocabSize], type: embedType) {
+            try GGUFQuantizer.quantize(d.source.floats(d.names.embedTokens), as: embedType)
         }
         let rtnFromSource = d.settings.method == .rtn
         for i in d.blocks.indices {
@@ -205,8 +212,9 @@ public enum QuantExport {
         }
         try w.addTensor("output_norm.weight", dims: [h], type: .f32) { try GGUFQuantizer.quantize(d.source.floats(d.names.finalNorm), as: .f32) }
         if d.source.contains(d.names.head) {
-            try w.addTensor("output.weight", dims: [h, c.vocabSize], type: .f16) {
-                try GGUFQuantizer.quantize(d.source.floats(d.names.head), as: .f16)
+            let headType: GGUFTensorType = d.keepFP16.keeps(.head) ? .f16 : type
+            try w.addTensor("output.weight", dims: [h, c.vocabSize], type: headType) {
+                try GGUFQuantizer.quantize(d.source.floats(d.names.head), as: headType)
             }
         }
         try w.write(to: path)

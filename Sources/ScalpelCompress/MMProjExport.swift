@@ -33,12 +33,15 @@ public enum MMProjExport {
     /// The file name beside the language model's `model.gguf`.
     public static let fileName = "mmproj.gguf"
 
-    /// Writes the mmproj GGUF of the LLaVA checkpoint `checkpoint` to `path`; returns the file size.
+    /// Writes the mmproj GGUF of the LLaVA checkpoint `checkpoint` to `path`; returns the file size. The
+    /// tower's attention/MLP matrices and the projector's matrices are F16 when `keep` keeps their part, and
+    /// `quantizedType` (ggml's own rounding; Q4_0, Q4_1 or Q8_0, which clip.cpp runs) when it does not.
     /// - Throws: `QuantError` for a checkpoint that is not LLaVA, a feature selection llama.cpp cannot
     ///   express (the class token kept, unsorted layers), an activation it lacks; `FormatError` for missing
     ///   or misshapen tensors.
     @discardableResult
-    public static func write(_ checkpoint: Checkpoint, to path: String) throws -> Int {
+    public static func write(_ checkpoint: Checkpoint, to path: String, keep: KeepFP16 = .all,
+                             quantizedType: GGUFTensorType = .q8_0) throws -> Int {
         guard let l = checkpoint.config.llava else {
             throw QuantError("\(checkpoint.path) is not a LLaVA checkpoint; there is no vision tower to export")
         }
@@ -61,7 +64,9 @@ public enum MMProjExport {
         var w = GGUFWriter()
         w.set("general.architecture", .string("clip"))
         w.set("general.alignment", .uint32(32))
-        w.set("general.file_type", .uint32(1))
+        let towerType: GGUFTensorType = keep.keeps(.vision) ? .f16 : quantizedType
+        let projectorType: GGUFTensorType = keep.keeps(.projector) ? .f16 : quantizedType
+        w.set("general.file_type", .uint32(towerType == .f16 && projectorType == .f16 ? 1 : 7))
         w.set("general.description", .string("vision tower and projector of a LLaVA checkpoint"))
         w.set("clip.has_text_encoder", .bool(false))
         w.set("clip.has_vision_encoder", .bool(true))
@@ -103,13 +108,13 @@ public enum MMProjExport {
         for i in 0..<depth {
             for p in parts {
                 let matrix = p.shape.count == 2
-                try add("v.blk.\(i).\(p.gguf).weight", from: t.layer(i, p.hf + ".weight"), shape: p.shape, type: matrix ? .f16 : .f32)
+                try add("v.blk.\(i).\(p.gguf).weight", from: t.layer(i, p.hf + ".weight"), shape: p.shape, type: matrix ? towerType : .f32)
                 try add("v.blk.\(i).\(p.gguf).bias", from: t.layer(i, p.hf + ".bias"), shape: [p.shape[0]], type: .f32)
             }
         }
         let inFeatures = h * layers.count
         for (index, linear, shape) in [(0, 1, [text, inFeatures]), (2, 2, [text, text])] {
-            try add("mm.\(index).weight", from: names.projector(linear, "weight"), shape: shape, type: .f16)
+            try add("mm.\(index).weight", from: names.projector(linear, "weight"), shape: shape, type: projectorType)
             let bias = names.projector(linear, "bias")
             if source.contains(bias) {
                 try add("mm.\(index).bias", from: bias, shape: [text], type: .f32)

@@ -76,6 +76,9 @@ public final class QuantizedDecoder: @unchecked Sendable {
     public let blocks: [QuantizedBlock]
     /// The chosen AWQ exponents per block (input norm, v→o, post norm, up→down; nil when skipped).
     public let awqAlphas: [[Float?]]
+    /// Parts left in 16-bit; the others are rounded with the blocks' scheme by RTN when exported
+    /// (`QuantizedDecoder+KeepFP16.swift`).
+    public var keepFP16 = KeepFP16.all
 
     init(source: any WeightSource, config: ModelConfig.Llama, names: LlamaTensorNames, settings: QuantSettings,
          blocks: [QuantizedBlock], awqAlphas: [[Float?]]) {
@@ -93,6 +96,7 @@ public final class QuantizedDecoder: @unchecked Sendable {
     public func model(unquantizedAsF16: Bool = false) throws -> LlamaModel {
         let c = config
         func load(_ name: String) throws -> FloatBuffer {
+            if unkeptPart(name) != nil { return FloatBuffer(try otherValues(name)) }
             let v = try source.floats(name)
             return FloatBuffer(unquantizedAsF16 ? v.map { Float(Float16($0)) } : v)
         }

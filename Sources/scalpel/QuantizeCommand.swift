@@ -43,6 +43,9 @@ struct QuantizeCommand: ParsableCommand {
     @Option(help: "Skip this many tokens at the start of the calibration text.")
     var skipTokens = 0
 
+    @Option(help: "Parts left in fp16, comma-separated: embed_tokens, lm_head, vision_tower, projector (or none); the others are rounded with the same scheme (RTN).")
+    var keepFp16 = "embed_tokens,lm_head,vision_tower,projector"
+
     @Option(help: "awq, gguf or hf (dequantized fp16 safetensors).")
     var format: String = "hf"
 
@@ -83,6 +86,11 @@ struct QuantizeCommand: ParsableCommand {
             guard groupSize == 32 else { throw ValidationError("--format gguf stores groups of 32 weights; use --group 32") }
             if bits == 8 && !symmetric { throw ValidationError("--bits 8 in GGUF is Q8_0, which is symmetric: add --symmetric") }
         case .hf: break
+        }
+        let keep: KeepFP16
+        do { keep = try KeepFP16(parsing: keepFp16) } catch { throw ValidationError("\(error)") }
+        if format == .awq, !keep.keeps(.embeddings) || !keep.keeps(.head) {
+            throw ValidationError("--format awq keeps embed_tokens and lm_head in fp16 (AutoAWQ's GEMM layout quantizes only the decoder's linears); use --format gguf or hf to quantize them")
         }
         if method.needsCalibration && data == nil { throw ValidationError("--method \(method.rawValue) needs calibration text: --data FILE") }
 
@@ -126,6 +134,7 @@ struct QuantizeCommand: ParsableCommand {
         sink?.emit(["type": "stage", "name": "quantize", "index": 0, "count": 1, "state": "running"])
         let start = Date()
         let decoder = try runner.run(settings, calibration: calibration)
+        decoder.keepFP16 = keep
         let seconds = Date().timeIntervalSince(start)
         if !quiet { FileHandle.standardError.write(Data("\n".utf8)) }
 
@@ -142,11 +151,11 @@ struct QuantizeCommand: ParsableCommand {
             if checkpoint.config.llava != nil {
                 // llama.cpp reads a LLaVA as two files: the language model and the `clip` mmproj.
                 let mmproj = out + "/" + MMProjExport.fileName
-                try MMProjExport.write(checkpoint, to: mmproj)
+                try MMProjExport.write(checkpoint, to: mmproj, keep: keep, quantizedType: QuantExport.ggufType(for: scheme))
                 files.append(mmproj)
             }
         }
-        var summary: [String: Any] = ["method": method.rawValue, "bits": bits, "group": groupSize ?? -1, "symmetric": symmetric,
+        var summary: [String: Any] = ["keep_fp16": keep.description, "method": method.rawValue, "bits": bits, "group": groupSize ?? -1, "symmetric": symmetric,
                                       "format": format.rawValue, "seconds": seconds, "files": files,
                                       "calibration_tokens": calibration.reduce(0) { $0 + $1.count }]
         if !eval.isEmpty {
