@@ -85,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
         from .remote import remote_of
         host = None
-        if not args.local:
+        # A recipe on stdin is how a remote run arrives: it always runs here (never hops again).
+        if not args.local and args.recipe != "-":
             if args.resume:
                 import json
                 from .runner import RunStore

@@ -35,11 +35,11 @@ def remote_of(recipe_path: str, text: str) -> str | None:
 
 def command(host: str, run_id: str | None, resume: str | None) -> list[str]:
     ssh = shlex.split(os.environ.get("SCALPEL_TORCH_SSH", "ssh"))
-    remote = os.environ.get("SCALPEL_TORCH_REMOTE_COMMAND", "scalpel-torch")
+    remote = shlex.split(os.environ.get("SCALPEL_TORCH_REMOTE_COMMAND", "scalpel-torch"))
     if resume:
-        args = [remote, "run", "--resume", resume, "--events", "-"]
+        args = remote + ["run", "--local", "--resume", resume, "--events", "-"]
     else:
-        args = [remote, "run", "-", "--events", "-", "--run-id", run_id]
+        args = remote + ["run", "-", "--local", "--events", "-", "--run-id", run_id]
         base = os.environ.get("SCALPEL_TORCH_REMOTE_BASE")
         if base:
             args += ["--base", base]
