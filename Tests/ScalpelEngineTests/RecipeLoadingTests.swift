@@ -183,7 +183,7 @@ import ScalpelTrain
         #expect(try fx.diagnostics("model: x\nquantize:\n  bits: 4\n   group_size: 32\n") == [
             "\(f):4:14: YAML syntax: mapping values are not allowed in this context",
         ])
-        #expect(try fx.diagnostics("model: x\nmodel: y\n") == ["\(f):1:1: duplicate key 'model' (each key may appear once per section)"])
+        #expect(try fx.diagnostics("model: x\nmodel: y\n") == ["\(f):1:1: duplicate key 'model' (first written here, then again in the same section; keep one)"])
     }
 
     @Test func unknownKeysAndNamesSuggestTheClosest() throws {

@@ -115,7 +115,7 @@ extension Recipe {
         case let .duplicatedKeysInMapping(duplicates, context):
             return RecipeDiagnostic(file: file, line: context.mark.line, column: context.mark.column,
                                     message: "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", "))",
-                                    hint: "each key may appear once per section")
+                                    hint: "first written here, then again in the same section; keep one")
         case let .reader(problem, offset, _, yaml):
             var line = 0, column = 0
             if let offset {
@@ -283,6 +283,11 @@ extension Recipe {
             var parts: [SFT.Full.Part] = []
             for (e, p) in items {
                 guard let part: SFT.Full.Part = r.choice(e, path: p, what: "part") else { continue }
+                // What the trainer accepts today (it names the parts it cannot train yet).
+                do { _ = try SFTRun.fullFineTuning(parts: [part.rawValue], layers: nil) } catch {
+                    r.markInvalid(p)
+                    r.report(e, "sft.full.parts '\(part.rawValue)': \(error)")
+                }
                 r.place(part.rawValue, in: "sft.full.parts", at: e, elementPath: p)
                 if !parts.contains(part) { parts.append(part) }
             }

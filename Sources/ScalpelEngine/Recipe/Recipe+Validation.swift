@@ -82,7 +82,7 @@ extension Recipe {
         }
 
         if let sft, sft.method == .full, config.llava == nil {
-            for part in sft.full.parts where part == .projector || part == .visionTower {
+            for part in sft.full.parts where (part == .projector || part == .visionTower) && !bad.contains("sft.full.parts[=\(part.rawValue)]") {
                 out.append(diagnostic(at: "sft.full.parts[=\(part.rawValue)]", "sft.full.parts '\(part.rawValue)': the model has no \(part == .projector ? "projector" : "vision tower")",
                                       hint: "it is a plain LLaMA decoder"))
             }
