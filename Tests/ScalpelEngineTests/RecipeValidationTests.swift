@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+import ScalpelFormats
 import ScalpelModels
+import ScalpelCompress
 @testable import ScalpelEngine
 
 /// Checks against the model's configuration, on the 2-block test decoder (hidden 64, 4 heads × 16,
@@ -98,5 +100,22 @@ import ScalpelModels
         var deeper = recipe
         deeper.prune = Recipe.Prune(selection: .blocks([0, 1, 2]))
         #expect(deeper.validate(config: checkpoint.config).map(\.message) == ["block 2 does not exist"])
+    }
+
+    /// docs/recipes/llava-1.5-7b-study.yaml against LLaVA-1.5-7B's configuration: only the files the user
+    /// provides are missing, and every model check passes (7 of 32 blocks, g128 on 4096/11008, LoRA targets).
+    @Test func theStudyRecipeFitsLLaVA7B() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let path = root.appendingPathComponent("docs/recipes/llava-1.5-7b-study.yaml").path
+        let (recipe, diagnostics) = Recipe.check(path: path, checkModel: false)
+        let r = try #require(recipe)
+        #expect(diagnostics.count == 6)
+        #expect(diagnostics.allSatisfy { $0.message.contains("no such file or folder") })
+        let config = try ModelConfig(contentsOf: root.appendingPathComponent("docs/quantization/llava-1.5-7b-config.json"))
+        #expect(config.text.numHiddenLayers == 32)
+        #expect(r.validate(config: config, names: .llavaSaved).isEmpty)
+        #expect(r.prune == Recipe.Prune(selection: .count(7, criterion: .domainContrast)))
+        #expect(r.sft?.lora == Recipe.SFT.LoRA(rank: 32, alpha: 16, dropout: 0.05, rsLoRA: false, targets: .allLinear))
+        #expect(r.quantize?.method == .awq && r.quantize?.scheme == QuantScheme(bits: 4, groupSize: 128, symmetric: false))
     }
 }
