@@ -28,14 +28,37 @@ public struct AppState: Hashable, Sendable {
     public var notice: Notice?
     /// The key bindings.
     public var keymap: Keymap
+    /// Where the engine and its files are.
+    public var context: WorkbenchContext
+    /// The Layers screen: scores, marks, cursor.
+    public var layers = LayersState()
+    /// The Quantize screen's choices.
+    public var quant = QuantPlan()
+    /// The selected row of the Quantize form.
+    public var quantField = QuantPlan.Field.method
+    /// The run followed on the Run screen.
+    public var run = RunProgress()
+    /// Fine-tuning steps of the next recipe.
+    public var steps: Int
+    /// How many recipes this session has launched (names the next one).
+    public var launches = 0
+    /// The runs of the run store, for the Compare screen.
+    public var runs: [RunRecord] = []
+    /// The selected run on the Compare screen.
+    public var runSelection = 0
+    /// Whether the run store has been read.
+    public var runsLoaded = false
 
     /// A workbench showing `model` on a `size` terminal, with `themes` (the built-in theme when empty).
-    public init(model: ModelStatus, themes: [Theme] = [], size: Size, keymap: Keymap = .workbench, notice: Notice? = nil) {
+    public init(model: ModelStatus, themes: [Theme] = [], size: Size, keymap: Keymap = .workbench, notice: Notice? = nil,
+                context: WorkbenchContext = WorkbenchContext()) {
         self.model = model
         self.themes = themes.isEmpty ? [.default] : themes
         self.size = size
         self.keymap = keymap
         self.notice = notice
+        self.context = context
+        self.steps = context.steps
     }
 
     /// The theme in use.
@@ -45,7 +68,26 @@ public struct AppState: Hashable, Sendable {
     public var isTooSmall: Bool { size.width < AppState.minimumSize.width || size.height < AppState.minimumSize.height }
 
     /// The keymap context in effect: the overlay's, else the screen's.
-    public var context: String { overlay.context ?? screen.context }
+    public var keyContext: String { overlay.context ?? screen.context }
+
+    /// Whether any engine child is running.
+    public var engineBusy: Bool { layers.status.isRunning || run.status.isRunning }
+
+    /// The number of decoder blocks of the open model.
+    public var layerCount: Int { model.summary?.decoder.layers ?? 0 }
+
+    /// Parameters of decoder block `layer` (from the Model screen's parts), 0 when unknown.
+    public func blockParameters(_ layer: Int) -> Int {
+        model.summary?.parts.first { $0.name == "layer \(layer)" }?.parameters ?? 0
+    }
+
+    /// Parameters removed by the marked blocks.
+    public var removedParameters: Int { layers.marked.reduce(0) { $0 + blockParameters($1) } }
+
+    /// The deploy-memory estimate of the current choices, or why there is none.
+    public var estimate: Result<MemoryBreakdown, MemoryEstimator.EstimateError>? {
+        context.estimator?.estimate(quant.memoryPlan(dropped: layers.marked))
+    }
 
     /// The rows of the Model screen's parts table (the parts, then the total).
     public var partRowCount: Int { model.summary.map { $0.parts.count + 1 } ?? 0 }

@@ -47,6 +47,40 @@ public enum Command: Hashable, Sendable {
     case paletteDelete
     /// Empties the palette query.
     case paletteClear
+    /// Moves the cursor one column left (Layers: the previous criterion; Quantize: the previous value).
+    case columnLeft
+    /// Moves the cursor one column right.
+    case columnRight
+    /// Marks or unmarks the block under the cursor for dropping (Quantize: toggles a keep row).
+    case toggle
+    /// Sorts the Layers rows by the criterion under the cursor, or back to layer order.
+    case cycleSort
+    /// Asks how many blocks to mark, least important first by the cursor's criterion.
+    case autoSelect
+    /// Unmarks every block.
+    case clearMarks
+    /// Asks for calibration data and launches the importance computation.
+    case computeImportance
+    /// Edits the selected Quantize field by typing a value.
+    case editField
+    /// Writes the recipe and launches the run.
+    case launchRun
+    /// Asks to cancel the running engine work.
+    case cancelRun
+    /// One more fine-tuning step in the recipe (`+`).
+    case moreSteps
+    /// One fewer fine-tuning step in the recipe (`-`).
+    case fewerSteps
+    /// Reads the run store again.
+    case reloadRuns
+    /// Accepts the open prompt.
+    case promptSubmit
+    /// Deletes the last character of the prompt.
+    case promptDelete
+    /// Empties the prompt.
+    case promptClear
+    /// Answers yes to the open confirmation.
+    case confirmYes
 
     /// The identifier used in key bindings and palette entries.
     public var id: String {
@@ -73,6 +107,23 @@ public enum Command: Hashable, Sendable {
         case .paletteRun: "palette.run"
         case .paletteDelete: "palette.delete"
         case .paletteClear: "palette.clear"
+        case .columnLeft: "column.left"
+        case .columnRight: "column.right"
+        case .toggle: "toggle"
+        case .cycleSort: "layers.sort"
+        case .autoSelect: "layers.auto-select"
+        case .clearMarks: "layers.clear"
+        case .computeImportance: "layers.compute"
+        case .editField: "quantize.edit"
+        case .launchRun: "run.launch"
+        case .cancelRun: "run.cancel"
+        case .moreSteps: "run.steps-up"
+        case .fewerSteps: "run.steps-down"
+        case .reloadRuns: "compare.reload"
+        case .promptSubmit: "prompt.submit"
+        case .promptDelete: "prompt.delete"
+        case .promptClear: "prompt.clear"
+        case .confirmYes: "confirm.yes"
         }
     }
 
@@ -90,7 +141,9 @@ public enum Command: Hashable, Sendable {
         }
         let simple: [Command] = [.nextScreen, .previousScreen, .help, .palette, .nextTheme, .back, .quit, .rowDown, .rowUp,
                                  .rowFirst, .rowLast, .pageDown, .pageUp, .helpDown, .helpUp, .paletteUp, .paletteDown, .paletteRun,
-                                 .paletteDelete, .paletteClear]
+                                 .paletteDelete, .paletteClear, .columnLeft, .columnRight, .toggle, .cycleSort, .autoSelect,
+                                 .clearMarks, .computeImportance, .editField, .launchRun, .cancelRun, .moreSteps, .fewerSteps,
+                                 .reloadRuns, .promptSubmit, .promptDelete, .promptClear, .confirmYes]
         guard let command = simple.first(where: { $0.id == id }) else { return nil }
         self = command
     }

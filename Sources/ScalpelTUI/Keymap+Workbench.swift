@@ -5,6 +5,10 @@ extension Keymap {
     public static let helpContext = "help"
     /// The context of the command palette's own keys.
     public static let paletteContext = "palette"
+    /// The context of a text prompt's own keys.
+    public static let promptContext = "prompt"
+    /// The context of a yes/no question's own keys.
+    public static let confirmContext = "confirm"
 
     /// The workbench's key bindings: the single source of the footer hints, the `?` overlay and the
     /// command palette.
@@ -31,6 +35,65 @@ extension Keymap {
             KeyBinding([.character("G"), .end], action: Command.rowLast.id, description: "Last part", context: Screen.model.context),
             KeyBinding([.pageDown, .ctrl("d")], action: Command.pageDown.id, description: "A page down", context: Screen.model.context),
             KeyBinding([.pageUp, .ctrl("u")], action: Command.pageUp.id, description: "A page up", context: Screen.model.context),
+
+            KeyBinding([.character("c")], action: Command.computeImportance.id, description: "Compute importance on calibration data",
+                       hint: "compute", context: Screen.layers.context),
+            KeyBinding([.character("j"), .down], action: Command.rowDown.id, description: "Next layer", hint: "move",
+                       context: Screen.layers.context),
+            KeyBinding([.character("k"), .up], action: Command.rowUp.id, description: "Previous layer", context: Screen.layers.context),
+            KeyBinding([.character("h"), .left], action: Command.columnLeft.id, description: "Previous criterion",
+                       context: Screen.layers.context),
+            KeyBinding([.character("l"), .right], action: Command.columnRight.id, description: "Next criterion",
+                       context: Screen.layers.context),
+            KeyBinding([.character(" ")], action: Command.toggle.id, description: "Mark or unmark the block for dropping",
+                       hint: "drop", context: Screen.layers.context),
+            KeyBinding([.character("s")], action: Command.cycleSort.id, description: "Sort by this criterion (again: by layer)",
+                       hint: "sort", context: Screen.layers.context),
+            KeyBinding([.character("a")], action: Command.autoSelect.id, description: "Auto-select N blocks by this criterion",
+                       hint: "auto", context: Screen.layers.context),
+            KeyBinding([.character("x")], action: Command.clearMarks.id, description: "Unmark every block", context: Screen.layers.context),
+            KeyBinding([.character("g"), .home], action: Command.rowFirst.id, description: "First layer", context: Screen.layers.context),
+            KeyBinding([.character("G"), .end], action: Command.rowLast.id, description: "Last layer", context: Screen.layers.context),
+
+            KeyBinding([.character("j"), .down], action: Command.rowDown.id, description: "Next field", hint: "move",
+                       context: Screen.quantize.context),
+            KeyBinding([.character("k"), .up], action: Command.rowUp.id, description: "Previous field", context: Screen.quantize.context),
+            KeyBinding([.character("l"), .right], action: Command.columnRight.id, description: "Next value", hint: "change",
+                       context: Screen.quantize.context),
+            KeyBinding([.character("h"), .left], action: Command.columnLeft.id, description: "Previous value",
+                       context: Screen.quantize.context),
+            KeyBinding([.character(" ")], action: Command.toggle.id, description: "Toggle or advance the value",
+                       context: Screen.quantize.context),
+            KeyBinding([.character("g"), .home], action: Command.rowFirst.id, description: "First field", context: Screen.quantize.context),
+            KeyBinding([.character("G"), .end], action: Command.rowLast.id, description: "Last field", context: Screen.quantize.context),
+            KeyBinding([.enter], action: Command.editField.id, description: "Type a value (context length, budget)", hint: "edit",
+                       context: Screen.quantize.context),
+
+            KeyBinding([.character("r")], action: Command.launchRun.id, description: "Write the recipe and launch the run",
+                       hint: "launch", context: Screen.run.context),
+            KeyBinding([.character("c")], action: Command.cancelRun.id, description: "Cancel the running engine work",
+                       hint: "cancel", context: Screen.run.context),
+            KeyBinding([.character("+")], action: Command.moreSteps.id, description: "More fine-tuning steps", hint: "steps",
+                       context: Screen.run.context),
+            KeyBinding([.character("-")], action: Command.fewerSteps.id, description: "Fewer fine-tuning steps",
+                       context: Screen.run.context),
+
+            KeyBinding([.character("j"), .down], action: Command.rowDown.id, description: "Next run", hint: "move",
+                       context: Screen.compare.context),
+            KeyBinding([.character("k"), .up], action: Command.rowUp.id, description: "Previous run", context: Screen.compare.context),
+            KeyBinding([.character("g"), .home], action: Command.rowFirst.id, description: "First run", context: Screen.compare.context),
+            KeyBinding([.character("G"), .end], action: Command.rowLast.id, description: "Last run", context: Screen.compare.context),
+            KeyBinding([.character("r")], action: Command.reloadRuns.id, description: "Read the run store again", hint: "reload",
+                       context: Screen.compare.context),
+
+            KeyBinding([.enter], action: Command.promptSubmit.id, description: "Accept", hint: "accept", context: promptContext),
+            KeyBinding([.backspace], action: Command.promptDelete.id, description: "Delete a character", context: promptContext),
+            KeyBinding([.ctrl("u")], action: Command.promptClear.id, description: "Clear", context: promptContext),
+            KeyBinding([.escape], action: Command.back.id, description: "Cancel", hint: "cancel", context: promptContext),
+
+            KeyBinding([.character("y"), .enter], action: Command.confirmYes.id, description: "Yes", hint: "yes",
+                       context: confirmContext),
+            KeyBinding([.character("n"), .escape], action: Command.back.id, description: "No", hint: "no", context: confirmContext),
 
             KeyBinding([.escape, .character("?")], action: Command.back.id, description: "Close help", hint: "close",
                        context: helpContext),

@@ -8,6 +8,10 @@ public enum Overlay: Hashable, Sendable {
     case help(scroll: Int)
     /// The command palette with what has been typed and the highlighted entry.
     case palette(query: String, selected: Int)
+    /// A one-line text prompt.
+    case prompt(Prompt)
+    /// A yes/no question.
+    case confirm(Confirmation)
 
     /// The keymap context of the overlay, `nil` for none.
     public var context: String? {
@@ -15,6 +19,24 @@ public enum Overlay: Hashable, Sendable {
         case .none: nil
         case .help: Keymap.helpContext
         case .palette: Keymap.paletteContext
+        case .prompt: Keymap.promptContext
+        case .confirm: Keymap.confirmContext
+        }
+    }
+}
+
+/// A question the workbench asks before doing something that cannot be undone.
+public enum Confirmation: Hashable, Sendable {
+    /// Quit while engine work is running (it is cancelled).
+    case quit
+    /// Cancel the running engine work.
+    case cancel
+
+    /// The question.
+    public var question: String {
+        switch self {
+        case .quit: "Engine work is running. Cancel it and quit?"
+        case .cancel: "Cancel the running engine work?"
         }
     }
 }

@@ -15,6 +15,16 @@ public func reduce(_ state: AppState, _ action: Action) -> (AppState, [Effect]) 
         if let command = s.resolve(key) { s.apply(command, effects: &effects) }
     case .run(let command):
         s.apply(command, effects: &effects)
+    case .engineStarted(let job, let pid, let log, let recipe):
+        s.engineStarted(job, pid: pid, log: log, recipe: recipe)
+    case .engineLaunchFailed(let job, let message):
+        s.engineFailed(job, message)
+    case .engineOutput(let job, let output):
+        s.engineOutput(job, output, effects: &effects)
+    case .runsLoaded(let records):
+        s.runs = records
+        s.runsLoaded = true
+        s.runSelection = min(max(0, s.runSelection), max(0, records.count - 1))
     }
     return (s, effects)
 }
@@ -28,6 +38,15 @@ extension AppState {
             return command == .quit || command == .back ? command : nil
         }
         switch overlay {
+        case .prompt(var prompt):
+            if let command = keymap.ownCommand(for: key, in: Keymap.promptContext) { return command }
+            if case .character(let c) = key {
+                prompt.text.append(c)
+                overlay = .prompt(prompt)
+            }
+            return nil
+        case .confirm:
+            return keymap.ownCommand(for: key, in: Keymap.confirmContext) ?? .back
         case .palette(var query, _):
             if let command = keymap.ownCommand(for: key, in: Keymap.paletteContext) { return command }
             if case .character(let c) = key {
@@ -51,30 +70,39 @@ extension AppState {
         case .goTo(let target):
             screen = target
             overlay = .none
+            if target == .compare && !runsLoaded { effects.append(.loadRuns) }
         case .nextScreen:
-            screen = screen.next
+            apply(.goTo(screen.next), effects: &effects)
         case .previousScreen:
-            screen = screen.previous
+            apply(.goTo(screen.previous), effects: &effects)
         case .help:
             if case .help = overlay { overlay = .none } else { overlay = .help(scroll: 0) }
         case .palette:
             overlay = .palette(query: "", selected: 0)
         case .nextTheme:
             selectTheme((themeIndex + 1) % themes.count)
+            effects.append(.rememberTheme(theme.name))
         case .theme(let index):
-            if themes.indices.contains(index) { selectTheme(index) }
+            if themes.indices.contains(index) {
+                selectTheme(index)
+                effects.append(.rememberTheme(theme.name))
+            }
         case .back:
             overlay = .none
         case .quit:
-            effects.append(.quit)
+            if engineBusy, overlay != .confirm(.quit) {
+                overlay = .confirm(.quit)
+            } else {
+                effects.append(.quit)
+            }
         case .rowDown:
-            movePart(to: partSelection + 1)
+            moveRow(by: 1, from: partSelection)
         case .rowUp:
-            movePart(to: partSelection - 1)
+            moveRow(by: -1, from: partSelection)
         case .rowFirst:
-            movePart(to: 0)
+            moveRow(to: 0)
         case .rowLast:
-            movePart(to: partRowCount - 1)
+            moveRow(to: Int.max)
         case .pageDown:
             movePart(to: partSelection + max(1, visiblePartRows - 1))
         case .pageUp:
@@ -102,6 +130,53 @@ extension AppState {
             guard let chosen = palette?.selectedCommand else { return }
             overlay = .none
             if let next = Command(id: chosen.id), next != .paletteRun { apply(next, effects: &effects) }
+        case .columnLeft, .columnRight:
+            let delta = command == .columnRight ? 1 : -1
+            if screen == .layers {
+                layers.cursor.move(columns: delta, rowCount: layerCount, columnCount: layers.criteria.count)
+            } else if screen == .quantize {
+                quant.step(quantField, by: delta)
+            }
+        case .toggle:
+            if screen == .layers { toggleBlock() } else if screen == .quantize { quant.step(quantField, by: 1) }
+        case .cycleSort:
+            cycleSort()
+        case .autoSelect:
+            startAutoSelect()
+        case .clearMarks:
+            layers.marked = []
+            notice = Notice("No blocks marked")
+        case .computeImportance:
+            startImportancePrompt()
+        case .editField:
+            editQuantField()
+        case .launchRun:
+            launchRun(effects: &effects)
+        case .cancelRun:
+            if engineBusy { overlay = .confirm(.cancel) } else { notice = Notice("Nothing is running") }
+        case .moreSteps:
+            steps = min(100_000, steps + (steps >= 100 ? 10 : 1))
+        case .fewerSteps:
+            steps = max(1, steps - (steps > 100 ? 10 : 1))
+        case .reloadRuns:
+            effects.append(.loadRuns)
+        case .promptSubmit:
+            guard case .prompt(let prompt) = overlay else { return }
+            overlay = .none
+            submit(prompt, effects: &effects)
+        case .promptDelete:
+            guard case .prompt(var prompt) = overlay else { return }
+            if !prompt.text.isEmpty { prompt.text.removeLast() }
+            overlay = .prompt(prompt)
+        case .promptClear:
+            guard case .prompt(var prompt) = overlay else { return }
+            prompt.text = ""
+            overlay = .prompt(prompt)
+        case .confirmYes:
+            guard case .confirm(let question) = overlay else { return }
+            overlay = .none
+            for job in EngineJob.allCases where jobStatus(job).isRunning { effects.append(.cancel(job)) }
+            if question == .quit { effects.append(.quit) }
         }
     }
 
@@ -109,6 +184,30 @@ extension AppState {
     private mutating func selectTheme(_ index: Int) {
         themeIndex = index
         notice = Notice("Theme: \(theme.name)")
+    }
+
+    /// Moves the current screen's row selection by `delta`.
+    private mutating func moveRow(by delta: Int, from _: Int) {
+        switch screen {
+        case .model: movePart(to: partSelection + delta)
+        case .layers: layers.cursor.move(rows: delta, rowCount: layerCount, columnCount: max(1, layers.criteria.count))
+        case .quantize:
+            let fields = QuantPlan.Field.allCases
+            quantField = fields[min(max(0, quantField.rawValue + delta), fields.count - 1)]
+        case .run: break
+        case .compare: runSelection = min(max(0, runSelection + delta), max(0, runs.count - 1))
+        }
+    }
+
+    /// Moves the current screen's row selection to `row` (clamped; `Int.max` for the last).
+    private mutating func moveRow(to row: Int) {
+        switch screen {
+        case .model: movePart(to: min(row, partRowCount - 1))
+        case .layers: layers.cursor.row = min(max(0, row), max(0, layerCount - 1))
+        case .quantize: quantField = row == 0 ? .method : .budget
+        case .run: break
+        case .compare: runSelection = min(max(0, row), max(0, runs.count - 1))
+        }
     }
 
     /// Moves the parts table's selection, clamped to its rows.

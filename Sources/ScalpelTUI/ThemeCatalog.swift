@@ -17,6 +17,11 @@ public struct ThemeCatalog: Hashable, Sendable {
         self.directory = directory
     }
 
+    /// A theme name as `--theme` matches it: lowercased, spaces as hyphens (`High contrast` → `high-contrast`).
+    public static func key(_ name: String) -> String {
+        name.lowercased().replacingOccurrences(of: " ", with: "-")
+    }
+
     /// The catalog for `directory`: its `*.theme` files in name order, `default.theme` first.
     public static func load(directory: String) -> ThemeCatalog {
         let fm = FileManager.default

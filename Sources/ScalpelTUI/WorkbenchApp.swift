@@ -3,10 +3,12 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Foundation
 import ScalpelTerm
 
 /// The interactive loop: draws the state, reads a key, reduces, performs effects; all on the calling
-/// thread, which owns curses.
+/// thread, which owns curses. Engine children report through ``EngineClient`` queues, drained between
+/// keys (every 50 ms while one runs).
 public enum WorkbenchApp {
     /// Why the workbench cannot run here.
     public struct NotATerminal: Error, CustomStringConvertible {
@@ -25,8 +27,14 @@ public enum WorkbenchApp {
         }
     }
 
-    /// Runs the workbench until the user quits; the terminal is restored on every way out.
-    public static func run(model: ModelStatus, themes: ThemeCatalog) throws {
+    /// Runs the workbench until the user quits; the terminal is restored on every way out, and engine
+    /// children still running are cancelled.
+    ///
+    /// - Parameters:
+    ///   - theme: the name of the theme to start with (the catalog's first when `nil` or unknown).
+    ///   - rememberTheme: called with a theme's name when the user switches to it.
+    public static func run(model: ModelStatus, themes: ThemeCatalog, context: WorkbenchContext = WorkbenchContext(),
+                           theme: String? = nil, rememberTheme: ((String) -> Void)? = nil) throws {
         try checkTerminal()
         TerminalGuard.install()
         defer { TerminalGuard.uninstall() }
@@ -34,26 +42,52 @@ public enum WorkbenchApp {
         defer { backend.stop() }
 
         let more = themes.problems.count > 1 ? " (and \(themes.problems.count - 1) more)" : ""
-        let notice = themes.problems.first.map { Notice("theme skipped: " + $0 + more, kind: .warning) }
-        var state = AppState(model: model, themes: themes.themes, size: try backend.size(), notice: notice)
+        var notice = themes.problems.first.map { Notice("theme skipped: " + $0 + more, kind: .warning) }
+        var state = AppState(model: model, themes: themes.themes, size: try backend.size(), notice: nil, context: context)
+        if let theme {
+            if let index = state.themes.firstIndex(where: { ThemeCatalog.key($0.name) == ThemeCatalog.key(theme) }) {
+                state.themeIndex = index
+            } else {
+                notice = Notice("no theme named \"\(theme)\"; using \(state.theme.name)", kind: .warning)
+            }
+        }
+        state.notice = notice
         var terminal = try Terminal(backend: backend, theme: state.theme.adapted(to: backend.themeSupport))
+        var engine = EngineSupervisor(context: context)
+        defer { engine.shutdown() }
         var dirty = true
+        var pending: [Action] = []
         while true {
             if dirty {
                 terminal.theme = state.theme.adapted(to: backend.themeSupport)
                 try terminal.draw { frame in WorkbenchView.render(state, into: &frame) }
                 dirty = false
             }
-            guard let event = backend.readEvent(timeoutMilliseconds: 250) else { continue }
-            let action: Action
-            switch event {
-            case .key(let key): action = .key(key)
-            case .resize(let size): action = .resize(size)
+            if pending.isEmpty, let event = backend.readEvent(timeoutMilliseconds: engine.isIdle ? 250 : 50) {
+                switch event {
+                case .key(let key): pending.append(.key(key))
+                case .resize(let size): pending.append(.resize(size))
+                }
             }
-            let (next, effects) = reduce(state, action)
-            dirty = true
-            state = next
-            if effects.contains(.quit) { return }
+            pending += engine.drain()
+            while !pending.isEmpty {
+                let action = pending.removeFirst()
+                let (next, effects) = reduce(state, action)
+                state = next
+                dirty = true
+                for effect in effects {
+                    switch effect {
+                    case .quit:
+                        return
+                    case .rememberTheme(let name):
+                        rememberTheme?(name)
+                    case .loadRuns:
+                        pending.append(.runsLoaded(RunRecord.loadAll(directory: context.runsDirectory)))
+                    case .startImportance, .startRun, .cancel:
+                        pending += engine.perform(effect)
+                    }
+                }
+            }
         }
     }
 }

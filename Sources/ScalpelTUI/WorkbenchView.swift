@@ -20,8 +20,14 @@ public enum WorkbenchView {
         switch state.screen {
         case .model:
             ModelScreenView.render(state, area: rows[1], into: &frame)
-        default:
-            PlaceholderView.render(PlaceholderView.content(for: state.screen), area: rows[1], into: &frame)
+        case .layers:
+            LayersScreenView.render(state, area: rows[1], into: &frame)
+        case .quantize:
+            QuantizeScreenView.render(state, area: rows[1], into: &frame)
+        case .run:
+            RunScreenView.render(state, area: rows[1], into: &frame)
+        case .compare:
+            CompareScreenView.render(state, area: rows[1], into: &frame)
         }
         frame.render(footer(state), in: rows[2])
         if let notice = state.notice {
@@ -34,14 +40,57 @@ public enum WorkbenchView {
             frame.render(state.help, in: area)
         case .palette:
             if let palette = state.palette { frame.render(palette, in: area) }
+        case .prompt(let prompt):
+            renderPrompt(prompt, area: area, into: &frame)
+        case .confirm(let question):
+            renderConfirm(question, area: area, into: &frame)
         }
+    }
+
+    /// A boxed one-line text field, centred.
+    static func renderPrompt(_ prompt: Prompt, area: Rect, into frame: inout Frame) {
+        let theme = frame.theme
+        let width = min(area.width - 2, max(50, prompt.title.displayWidth + 6))
+        let box = area.centered(width: width, height: 4)
+        clear(box, into: &frame)
+        let block = Block(title: prompt.title.truncated(toWidth: max(1, width - 4)), footer: "Enter accept · Esc cancel",
+                          borderType: .rounded, borderStyle: Style(fg: theme.accent), padding: Margin(horizontal: 1))
+        frame.render(block, in: box)
+        let inner = block.inner(box)
+        let text = (prompt.text + "▏").truncatedFromStart(toWidth: max(1, inner.width))
+        _ = frame.buffer.setString(inner.x, inner.y, text, style: Style(fg: theme.text, modifiers: .bold), maxWidth: inner.width)
+    }
+
+    /// Blanks `box` in the theme's colours (under an overlay).
+    static func clear(_ box: Rect, into frame: inout Frame) {
+        for y in box.y..<box.bottom {
+            _ = frame.buffer.setString(box.x, y, String(repeating: " ", count: max(0, box.width)), style: frame.theme.textStyle)
+        }
+    }
+
+    /// A boxed yes/no question, centred.
+    static func renderConfirm(_ question: Confirmation, area: Rect, into frame: inout Frame) {
+        let theme = frame.theme
+        let width = min(area.width - 2, question.question.displayWidth + 6)
+        let box = area.centered(width: width, height: 4)
+        clear(box, into: &frame)
+        let block = Block(title: "Confirm", footer: "y yes · n no", borderType: .rounded, borderStyle: Style(fg: theme.warn),
+                          padding: Margin(horizontal: 1))
+        frame.render(block, in: box)
+        frame.render(Paragraph([Line(question.question, style: Style(fg: theme.text, modifiers: .bold))], wrap: .word), in: block.inner(box))
     }
 
     /// The footer hints: the palette's own keys while it is open (every other key types into it),
     /// else the active bindings of the context.
     static func footer(_ state: AppState) -> KeyHints {
-        guard case .palette = state.overlay else { return KeyHints(keymap: state.keymap, context: state.context) }
-        let own = state.keymap.bindings(in: Keymap.paletteContext)
+        let ownContext: String
+        switch state.overlay {
+        case .palette: ownContext = Keymap.paletteContext
+        case .prompt: ownContext = Keymap.promptContext
+        case .confirm: ownContext = Keymap.confirmContext
+        case .none, .help: return KeyHints(keymap: state.keymap, context: state.keyContext)
+        }
+        let own = state.keymap.bindings(in: ownContext)
         return KeyHints(own.compactMap { b in b.hint.map { KeyHint(key: b.keyLabel, label: $0) } })
     }
 

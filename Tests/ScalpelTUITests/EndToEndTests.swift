@@ -57,7 +57,7 @@ import Testing
         #expect(try session.activeTab() == "1 Model")
 
         try session.keys("2")
-        try session.waitFor("Needs the engine")
+        try session.waitFor("Importance not computed")
         #expect(try session.activeTab() == "2 Layers")
 
         try session.keys("?")
@@ -65,7 +65,7 @@ import Testing
         screen = try session.capture()
         #expect(screen.contains("Go to Compare"))
         try session.keys("Escape")
-        try session.waitFor("Needs the engine", absent: "Show the keys")
+        try session.waitFor("Importance not computed", absent: "Show the keys")
 
         try session.keys(":")
         try session.literal("gtmod")
@@ -105,6 +105,118 @@ import Testing
         kill(crashing, SIGSEGV)
         try session.waitFor("EXIT4=139")
         #expect(try session.terminalIsSane())
+    }
+}
+
+extension EndToEndTests {
+    /// The engine the end-to-end run drives: `$SCALPEL_E2E_ENGINE` (`real` for the built binary itself),
+    /// else the fake engine script, which prints the protocol streams of `importance` and `run` without
+    /// running a model.
+    static let useRealEngine = ProcessInfo.processInfo.environment["SCALPEL_E2E_ENGINE"] == "real"
+
+    @Test(.enabled(if: tmux != nil, "tmux is not installed; skipping the end-to-end workbench test"),
+          .enabled(if: binary != nil, "no built scalpel binary found (run `swift build` first, or set SCALPEL_BIN)"))
+    func importanceQuantizeRunAndCompareDriveAnEngineChild() throws {
+        let scratch = FakeEngine.scratch("e2e-run")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let engine = try FakeEngine.install(in: scratch)
+        let runs = scratch.appendingPathComponent("runs").path
+        let config = scratch.appendingPathComponent("config").path
+        var env = ["SCALPEL_THEMES": Self.root.appendingPathComponent("themes").path, "SWIFT_BACKTRACE": "enable=no",
+                   "XDG_CONFIG_HOME": config, "FAKE_ENGINE_LAYERS": "2", "FAKE_ENGINE_DELAY": "0.15"]
+        if !Self.useRealEngine { env["SCALPEL_ENGINE"] = engine }
+        let session = try TmuxSession(tmux: Self.tmux!, width: 120, height: 36, environment: env)
+        defer { session.close() }
+        let pidFile = session.directory.appendingPathComponent("pid").path
+        try session.type("sh -c 'echo $$ > \(pidFile); exec \(Self.binary!) \(Self.fixture) --runs-dir \(runs) --steps 12 --theme colorblind'; echo EXIT=$?")
+        try session.waitFor("Parameters by part")
+        #expect(try session.alternateScreen() == 1)
+        let workbench = try #require(Int32(String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(try String(contentsOfFile: config + "/scalpel/workbench.conf", encoding: .utf8).contains("theme = \"colorblind\""))
+
+        // Importance, computed by a child and filled in live.
+        try session.keys("2")
+        try session.waitFor("Importance not computed")
+        try session.keys("c")
+        try session.waitFor("Calibration data")
+        try session.literal(Self.fixture + "/calibration.txt")
+        try session.keys("Enter")
+        try session.waitFor("criteria on calibration.txt", timeout: 60)
+        var screen = try session.capture()
+        #expect(screen.contains("influence") && screen.contains("angular"))
+        #expect(screen.contains("block 0 · 43.1K params · block_influence = 0.2134567890123"))
+
+        // The estimate on the Quantize screen, then the same after dropping a block.
+        try session.keys("3")
+        try session.waitFor("Deploy memory")
+        try session.keys("j", "j", "h")            // group size 128 → 64 (the fixture is 64 wide)
+        try session.keys("G", "k", "Enter", "C-u")
+        try session.literal("32768")
+        try session.keys("Enter")
+        try session.waitFor("KV cache (32768 tokens)")
+        let before = try session.total()
+        #expect(before.hasSuffix("MB") || before.hasSuffix("GB"), "the total reads \(before)")
+        try session.keys("2", "Space")
+        try session.waitFor("blocks     1 of 2")
+        try session.keys("3")
+        try session.waitFor("Blocks dropped: 1")
+        let after = try session.total()
+        #expect(after != before && (after.hasSuffix("MB") || after.hasSuffix("GB")), "\(before) → \(after)")
+        // Pick 4-bit explicitly (8, then back to 4).
+        try session.keys("g", "j", "l")
+        try session.waitFor("8-bit")
+        let eight = try session.total()
+        try session.keys("h")
+        try session.waitFor("4-bit")
+        #expect(try session.total() == after && eight != after)
+
+        // A short run: an engine child exists, progress and loss update, it finishes.
+        try session.keys("4")
+        try session.waitFor("r launches: drop 1 · AWQ 4-bit g64 · 12 SFT steps")
+        try session.keys("r")
+        try session.waitFor("· engine pid")
+        let children = try Subprocess.run(["/usr/bin/pgrep", "-P", "\(workbench)"], captureOutput: true)
+        #expect(!children.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "the workbench has an engine child")
+        try session.waitFor("3/12 steps", timeout: 30)
+        let early = try session.capture()
+        try session.waitFor("finished in", timeout: 60)
+        screen = try session.capture()
+        #expect(early.contains("Loss · ") && screen.contains("Loss · 2.1600 at step 12"))
+        #expect(screen.contains("✓ sft") && screen.contains("✓ quantize"))
+        #expect(try Subprocess.run(["/usr/bin/pgrep", "-P", "\(workbench)"], captureOutput: true).isEmpty, "the child is gone")
+
+        // Compare lists it.
+        try session.keys("5")
+        try session.waitFor("completed")
+        screen = try session.capture()
+        #expect(screen.contains("fake-"))
+        #expect(screen.contains("Dropped blocks") && screen.contains("  0"))
+
+        try session.keys("q")
+        try session.waitFor("EXIT=0")
+        #expect(try session.alternateScreen() == 0)
+        #expect(try session.terminalIsSane())
+    }
+
+    @Test(.enabled(if: tmux != nil, "tmux is not installed; skipping the end-to-end workbench test"),
+          .enabled(if: binary != nil, "no built scalpel binary found (run `swift build` first, or set SCALPEL_BIN)"))
+    func eightAnd256ColourTerminalsBothWork() throws {
+        for term in ["xterm", "screen", "xterm-256color"] {
+            let session = try TmuxSession(tmux: Self.tmux!, width: 100, height: 30,
+                                          environment: ["SCALPEL_THEMES": Self.root.appendingPathComponent("themes").path,
+                                                        "XDG_CONFIG_HOME": FakeEngine.scratch("cfg").path])
+            defer { session.close() }
+            try session.type("TERM=\(term) \(Self.binary!) \(Self.fixture) --theme high-contrast; echo EXIT=$?")
+            try session.waitFor("Parameters by part")
+            let colours = try session.capture(escapes: true)
+            #expect(colours.contains("\u{1B}["), "TERM=\(term): colours are drawn")
+            for key in ["2", "3", "4", "5"] { try session.keys(key) }
+            try session.waitFor("No runs in")
+            try session.keys("q")
+            try session.waitFor("EXIT=0")
+            #expect(try session.alternateScreen() == 0)
+            #expect(try session.terminalIsSane(), "TERM=\(term)")
+        }
     }
 }
 
@@ -193,6 +305,19 @@ struct TmuxSession {
         }
         let trimmed = title.trimmingCharacters(in: .whitespaces)
         return trimmed.isEmpty ? nil : trimmed
+    }
+
+    /// tmux's `#{alternate_on}`: 1 while a full-screen program has the alternate screen.
+    func alternateScreen() throws -> Int {
+        Int(try run(["display-message", "-p", "-t", "e2e", "#{alternate_on}"]).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+    }
+
+    /// The `total` of the Quantize screen's estimate, such as `1.23 MB`.
+    func total() throws -> String {
+        let line = try capture().split(separator: "\n").first { $0.contains("│ total") || $0.contains(" total ") } ?? ""
+        let words = line.split(separator: " ").filter { $0 != "│" }
+        guard let unit = words.last, words.count >= 2 else { return "" }
+        return "\(words[words.count - 2]) \(unit)"
     }
 
     /// Whether `stty -a` in the shell shows line editing and echo switched back on.

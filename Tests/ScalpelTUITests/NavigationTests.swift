@@ -2,7 +2,7 @@ import ScalpelTerm
 import Testing
 @testable import ScalpelTUI
 
-/// Tabs, digits, placeholders for the engine-driven screens, quitting and theme switching.
+/// Tabs, digits, the screens' panels, quitting and theme switching.
 @Suite struct NavigationTests {
     @Test func digitsJumpToTheirScreenAndTheTabBarFollows() throws {
         let expected: [(Character, Screen, String)] = [
@@ -26,83 +26,20 @@ import Testing
         #expect(Screen.compare.next == .model && Screen.model.previous == .compare)
     }
 
-    @Test func layersScreenSaysWhatItWillShowAndThatItNeedsTheEngine() throws {
-        let (state, _) = press([.character("2")], on: makeState())
-        #expect(try screen(state) == [
-        " 1 Model │ 2 Layers │ 3 Quantize │ 4 Run │ 5 Compare                                     llama-fp32",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "            ╭ Layers ──────────────────────────────────────────────────────────────────╮",
-        "            │ Importance of every decoder layer, scored on calibration data: a heatmap │",
-        "            │ of layers × criteria.                                                    │",
-        "            │                                                                          │",
-        "            │ Space marks a layer to drop (or \"auto: drop N by criterion\"), with the   │",
-        "            │ memory estimate updated on every key.                                    │",
-        "            │                                                                          │",
-        "            │ Needs the engine: layer scoring does not report to the workbench yet, so │",
-        "            │ there are no scores to show.                                             │",
-        "            ╰──────────────────────────────────────────────────────────────────────────╯",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "Tab next  ? help  :/Ctrl-P commands  t theme  q quit",
-        ])
-    }
-
-    @Test func quantizeRunAndCompareScreensShowNoInventedData() throws {
-        for (digit, title) in [("3", "Quantize"), ("4", "Run"), ("5", "Compare")] {
+    @Test func everyScreenDrawsItsPanelsAndCompareReadsTheRunStoreOnce() throws {
+        for (digit, panels) in [("2", ["Blocks × criteria", "╭ Drop ─"]), ("3", ["╭ Plan ─", "╭ Deploy memory ─"]),
+                                ("4", ["╭ Stages ─", "╭ Progress ─", "╭ Loss", "╭ Log ─"]), ("5", ["╭ Compare ─"])] {
             let (state, _) = press([.character(Character(digit))], on: makeState())
             let text = try screen(state).joined(separator: "\n")
-            #expect(text.contains("╭ \(title) ─"))
-            #expect(text.contains("Needs the engine"))
-            #expect(!text.contains("%"))
+            for panel in panels { #expect(text.contains(panel), "screen \(digit) lacks \(panel)") }
         }
-        let (run, _) = press([.character("4")], on: makeState())
-        #expect(try screen(run) == [
-        " 1 Model │ 2 Layers │ 3 Quantize │ 4 Run │ 5 Compare                                     llama-fp32",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "            ╭ Run ─────────────────────────────────────────────────────────────────────╮",
-        "            │ A recipe running as `scalpel run recipe.yaml --events -`, followed live: │",
-        "            │ stage, progress, loss curve, learning rate, tokens/s, RSS and estimated  │",
-        "            │ deploy memory.                                                           │",
-        "            │                                                                          │",
-        "            │ Needs the engine: there is no run to follow yet.                         │",
-        "            ╰──────────────────────────────────────────────────────────────────────────╯",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "Tab next  ? help  :/Ctrl-P commands  t theme  q quit",
-        ])
+        let (compare, effects) = press([.character("5")], on: makeState())
+        #expect(effects == [.loadRuns])
+        let (loaded, _) = reduce(compare, .runsLoaded([]))
+        #expect(try screen(loaded).joined(separator: "\n").contains("No runs in runs yet."))
+        let (_, again) = press([.character("1"), .character("5")], on: loaded)
+        #expect(again.isEmpty, "the store is read once; r reads it again")
+        #expect(press([.character("r")], on: loaded).1 == [.loadRuns])
     }
 
     @Test func qQuitsAndEscapeWithoutAnOverlayDoesNothing() {
@@ -120,8 +57,9 @@ import Testing
                               muted: .indexed(240), accent: .cyan, border: .brightBlack, selection: .blue, heat: [.black, .white],
                               good: .green, warn: .yellow, bad: .red, series: [.cyan])
         let state = makeState(themes: [.default, solarized])
-        let (next, _) = press([.character("t")], on: state)
+        let (next, remembered) = press([.character("t")], on: state)
         #expect(next.theme.name == "Solarized dark")
+        #expect(remembered == [.rememberTheme("Solarized dark")])
         #expect(next.notice == Notice("Theme: Solarized dark"))
         let lines = try screen(next)
         #expect(lines[26].hasSuffix("╭ Info ─────────────────╮"))
