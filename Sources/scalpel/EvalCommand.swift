@@ -37,10 +37,13 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Chat format: llava1_5 or chatml (default: from the model).")
     var chatFormat: String?
 
+    @Flag(help: "Also report the reference answers' loss and perplexity (teacher forcing, one more forward pass per question).")
+    var perplexity = false
+
     @Option(help: "Also write every answer as JSON lines {question_id, text, reference, type, correct}.")
     var predictions: String?
 
-    @Flag(help: "Print the report as JSON (accuracy, n, correct, majority, per_type, confusion, blank_images).")
+    @Flag(help: "Print the report as JSON (accuracy, n, correct, majority, per_type, confusion, blank_images, answer_loss).")
     var json = false
 
     @Flag(help: "Print no progress.")
@@ -57,7 +60,7 @@ struct EvalCommand: ParsableCommand {
             let dataset = try VQADataset(contentsOf: data)
             let evaluator = try VQAEvaluator(checkpoint: try Checkpoint.open(model), chatFormat: chatFormat, maxNewTokens: maxNewTokens)
             var lastPrinted = -1
-            report = try evaluator.evaluate(dataset: dataset, limit: limit, blankImages: blankImages) { p in
+            report = try evaluator.evaluate(dataset: dataset, limit: limit, blankImages: blankImages, answerLoss: perplexity) { p in
                 guard !quiet else { return }
                 let tenth = p.done * 10 / p.total
                 if tenth != lastPrinted || p.done == p.total {
@@ -91,6 +94,9 @@ struct EvalCommand: ParsableCommand {
                   + "     " + percent(s.accuracy) + "     " + percent(s.majority))
         }
         print("overall         " + String(format: "%5d", report.n) + "     " + percent(report.accuracy) + "     " + percent(report.majority))
+        if let loss = report.answerLoss, let tokens = report.answerTokens {
+            print(String(format: "answer loss %.4f nats/token, perplexity %.3f (%d answer tokens)", loss, exp(loss), tokens))
+        }
         for type in report.confusion.keys.sorted() {
             let pairs = report.confusion[type]!.map { "\($0.reference) → \($0.prediction.isEmpty ? "(nothing)" : $0.prediction) ×\($0.count)" }
             print("\(type) mistakes: " + pairs.joined(separator: "; "))

@@ -204,6 +204,36 @@ struct VQAEvaluatorTests {
         #expect(message { _ = try VQAEvaluator(checkpoint: try Checkpoint.open(text.model)) }.contains("chat"))
     }
 
+    @Test("answer loss equals the training loss of the same conversation (TrainableLlava, answer-only labels)")
+    func answerLossMatchesTraining() throws {
+        let w = try Workspace()
+        defer { w.remove() }
+        let checkpoint = try Checkpoint.open(w.model)
+        let evaluator = try VQAEvaluator(checkpoint: checkpoint, maxNewTokens: 2)
+        let dataset = try VQADataset(contentsOf: w.data)
+        let llava = try #require(try checkpoint.loadLlava())
+        let trainable = try TrainableLlava(model: llava)
+        let settings = SFTImageSettings(llava: llava.config, preprocessor: try checkpoint.imagePreprocessor())
+        var totalNLL = 0.0, totalTokens = 0
+        for record in dataset.records.prefix(3) {
+            let mine = try evaluator.answerLoss(for: record)
+            #expect(mine.tokens > 0)
+            let pixels = try settings.pixelValues(fileAt: try #require(record.image))
+            let sample = try SFTData.conversation(record.prompt + [ChatMessage(role: "assistant", text: record.reference)],
+                                                  images: [pixels], format: .llava1_5, tokenizer: evaluator.tokenizer, settings: settings)
+            let batch = SFTData.collate([sample], padId: 0)
+            let reference = try trainable.lossAndGradients(batch, backward: false)
+            #expect(reference.count == mine.tokens)
+            #expect(abs(Double(reference.loss) - mine.nll / Double(mine.tokens)) < 1e-4 * max(1, Double(reference.loss)))
+            totalNLL += mine.nll
+            totalTokens += mine.tokens
+        }
+        let report = try evaluator.evaluate(dataset: dataset, limit: 3, answerLoss: true)
+        #expect(report.answerTokens == totalTokens)
+        #expect(abs(try #require(report.answerLoss) - totalNLL / Double(totalTokens)) < 1e-9)
+        #expect(report.json()["answer_perplexity"]?.double != nil)
+    }
+
     @Test("a text-only LLaMA model answers text questions")
     func textOnly() throws {
         let w = try Workspace(fixture: "llama-fp32", vocab: 96, records: [
@@ -213,7 +243,8 @@ struct VQAEvaluatorTests {
         defer { w.remove() }
         let evaluator = try VQAEvaluator(checkpoint: try Checkpoint.open(w.model), chatFormat: "llava1_5", maxNewTokens: 4)
         #expect(!evaluator.takesImages)
-        let report = try evaluator.evaluate(dataset: try VQADataset(contentsOf: w.data))
+        let report = try evaluator.evaluate(dataset: try VQADataset(contentsOf: w.data), answerLoss: true)
         #expect(report.n == 2 && report.perType["verdict"]?.majority == 1)
+        #expect((report.answerTokens ?? 0) > 0 && (report.answerLoss ?? 0) > 0)
     }
 }

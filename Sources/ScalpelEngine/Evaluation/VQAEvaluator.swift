@@ -135,9 +135,11 @@ public final class VQAEvaluator {
     ///
     /// - Parameters:
     ///   - blankImages: replace every image by `blankPixelValues()` (the image-blind baseline).
+    ///   - answerLoss: also score the reference answers' likelihood (`answerLoss(for:blankImage:)`,
+    ///     one more forward pass per question) into `VQAReport.answerLoss`.
     ///   - progress: called after each answer.
     /// - Throws: `EvaluationError` for an empty selection, a missing image or an unusable record.
-    public func evaluate(dataset: VQADataset, limit: Int? = nil, blankImages: Bool = false,
+    public func evaluate(dataset: VQADataset, limit: Int? = nil, blankImages: Bool = false, answerLoss: Bool = false,
                          progress: ((Progress) -> Void)? = nil) throws -> VQAReport {
         if let limit, limit < 1 { throw EvaluationError("the limit must be at least 1 (got \(limit))") }
         let records = Array(dataset.records.prefix(limit ?? dataset.records.count))
@@ -149,7 +151,13 @@ public final class VQAEvaluator {
         }
         var answers: [String: String] = [:]
         var correct = 0
+        var nll = 0.0, answerTokens = 0
         for (i, record) in records.enumerated() {
+            if answerLoss {
+                let loss = try self.answerLoss(for: record, blankImage: blankImages)
+                nll += loss.nll
+                answerTokens += loss.tokens
+            }
             let prediction = try answer(try input(for: record, blankImage: blankImages))
             answers[record.id] = prediction
             let ok = VQAEvaluation.matches(prediction: prediction, reference: record.reference)
@@ -157,6 +165,11 @@ public final class VQAEvaluator {
             progress?(Progress(done: i + 1, total: records.count, correct: correct, id: record.id, prediction: prediction, isCorrect: ok))
         }
         let items = records.map { VQAEvaluation.Item(id: $0.id, type: $0.type, reference: $0.reference) }
-        return VQAReport.score(items: items, answers: answers, blankImages: blankImages)
+        var report = VQAReport.score(items: items, answers: answers, blankImages: blankImages)
+        if answerLoss, answerTokens > 0 {
+            report.answerLoss = nll / Double(answerTokens)
+            report.answerTokens = answerTokens
+        }
+        return report
     }
 }

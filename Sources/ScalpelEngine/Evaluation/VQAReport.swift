@@ -1,3 +1,4 @@
+import Foundation
 import ScalpelData
 import ScalpelFormats
 
@@ -36,6 +37,10 @@ public struct VQAReport: Sendable, Equatable {
     public var predictions: [Prediction]
     /// Whether every image was replaced by a blank one.
     public var blankImages: Bool
+    /// Mean negative log-likelihood of the reference answers' tokens (nats), when asked for.
+    public var answerLoss: Double?
+    /// Answer tokens the loss is averaged over.
+    public var answerTokens: Int?
 
     /// Wrong-answer pairs kept per type.
     public static let confusionLimit = 5
@@ -63,7 +68,8 @@ public struct VQAReport: Sendable, Equatable {
             }.prefix(confusionLimit).map { Confusion(reference: $0.key.reference, prediction: $0.key.prediction, count: $0.value) }
         }
         return VQAReport(accuracy: base.accuracy, n: base.n, correct: base.correct, majority: base.majority,
-                         perType: base.perType, confusion: confusion, predictions: predictions, blankImages: blankImages)
+                         perType: base.perType, confusion: confusion, predictions: predictions, blankImages: blankImages,
+                         answerLoss: nil, answerTokens: nil)
     }
 
     struct Pair: Hashable {
@@ -73,7 +79,8 @@ public struct VQAReport: Sendable, Equatable {
 
     /// The report as JSON: `accuracy`, `n`, `correct`, `majority`, `blank_images`,
     /// `per_type` {type: {accuracy, n, correct, majority}} and `confusion` {type: [{reference,
-    /// prediction, count}]}; with `includePredictions`, `predictions` [{id, type, reference,
+    /// prediction, count}]}; with the answer loss, `answer_loss`, `answer_perplexity` (exp of the
+    /// loss) and `answer_tokens`; with `includePredictions`, `predictions` [{id, type, reference,
     /// prediction, correct}].
     public func json(includePredictions: Bool = false) -> JSONValue {
         var perTypeJSON: [String: JSONValue] = [:]
@@ -91,6 +98,11 @@ public struct VQAReport: Sendable, Equatable {
             "accuracy": .double(accuracy), "n": .int(n), "correct": .int(correct), "majority": .double(majority),
             "blank_images": .bool(blankImages), "per_type": .object(perTypeJSON), "confusion": .object(confusionJSON),
         ]
+        if let answerLoss, let answerTokens {
+            object["answer_loss"] = .double(answerLoss)
+            object["answer_perplexity"] = .double(exp(answerLoss))
+            object["answer_tokens"] = .int(answerTokens)
+        }
         if includePredictions {
             object["predictions"] = .array(predictions.map {
                 .object(["id": .string($0.id), "type": .string($0.type), "reference": .string($0.reference),
