@@ -3,7 +3,7 @@ import ScalpelTensor
 
 extension LlamaModel {
     /// Loads the decoder keeping its quantized linears packed: GGUF Q4_0/Q4_1/Q8_0 tensors and AutoAWQ
-    /// GEMM triples become `PackedWeight`s run by the fused kernels; every other tensor (embeddings, norms,
+    /// GEMM triples (groups of a multiple of 32 inputs) become `PackedWeight`s run by the fused kernels; every other tensor (embeddings, norms,
     /// the head, linears of other types) is read as f32 as `init(source:config:names:)` reads it. The
     /// result runs forward (prompts, decoding, logits) only.
     /// - Throws: `FormatError`/`ModelError` as the f32 loader does, for a missing tensor or a shape that
@@ -72,6 +72,8 @@ extension LlamaModel {
     static func packedWeight(_ name: String, source: any WeightSource, role: LlamaBlockWeights.LinearRole,
                              config c: ModelConfig.Llama) throws -> PackedWeight? {
         if let awq = source as? AWQWeightSource, let linear = awq.linears[name] {
+            // Groups that are not whole chunks of 32 inputs (AWQ allows any divisor) run dequantized.
+            guard linear.groupSize % PackedWeight.chunk == 0 || linear.groupSize >= linear.inFeatures else { return nil }
             return try PackedWeight.awq(linear, in: awq)
         }
         guard let gguf = source as? GGUFWeightSource, let t = gguf.ggufTensor(name),

@@ -49,6 +49,15 @@ struct PackedExecutionTests {
         #expect(diff <= 1e-5, "relative |Δ| \(diff)")
     }
 
+    @Test("AWQ groups that are not whole chunks of 32 inputs run dequantized instead")
+    func awqSmallGroups() throws {
+        let tiny = try QuantTinyModel(layers: 1)
+        let decoder = try tiny.runner().run(QuantSettings(method: .rtn, scheme: QuantScheme(bits: 4, groupSize: 16)))
+        let dir = QuantTinyModel.temporary("packed-awq16")
+        try QuantExport.writeAWQ(decoder, to: dir, sourceFolder: tiny.folder)
+        #expect(try Self.compare(try Checkpoint.open(dir), expectPacked: 0) == 0)
+    }
+
     @Test("a plain f32 folder has nothing to pack and loads as f32")
     func plain() throws {
         let tiny = try QuantTinyModel(layers: 1)
