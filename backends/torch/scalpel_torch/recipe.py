@@ -28,8 +28,7 @@ KEYS: dict[str, Any] = {
     "quantize": ["method", "bits", "group_size", "symmetric", "keep_fp16", "samples", "act_order"],
     "eval[]": ["name", "data", "metrics", "limit"],
     "export": ["formats"],
-    "torch": ["processes", "launcher", "strategy", "device", "dtype", "init_adapter", "lora_init", "quantizer",
-              "python", "micro_batch"],
+    "torch": ["processes", "launcher", "strategy", "device", "dtype", "init_adapter", "lora_init", "python"],
 }
 
 
@@ -120,9 +119,7 @@ class TorchOptions:
     dtype: str = "float32"      # float32 | bfloat16 | float16 (compute dtype of loading and training)
     init_adapter: str | None = None  # PEFT adapter folder whose weights start the LoRA (instead of a seeded init)
     lora_init: str = "scalpel"  # scalpel (SplitMix64 from `seed`, as the Swift engine) | peft (PEFT's own init)
-    quantizer: str = "builtin"  # builtin (RTN/AWQ/GPTQ by Scalpel's definitions) | llmcompressor
     python: str | None = None   # interpreter the launcher runs (default: this one)
-    micro_batch: int | None = None
 
 
 @dataclass
@@ -397,10 +394,7 @@ def load(path: str, text: str | None = None) -> Recipe:
         t.init_adapter = r.path(m, "init_adapter", "torch.init_adapter")
         t.lora_init = r.get(m, "lora_init", str, "scalpel", "torch.lora_init", lambda v: v in ("scalpel", "peft"),
                             "scalpel or peft")
-        t.quantizer = r.get(m, "quantizer", str, "builtin", "torch.quantizer", lambda v: v in ("builtin", "llmcompressor"),
-                            "builtin or llmcompressor")
         t.python = r.get(m, "python", str, None, "torch.python")
-        t.micro_batch = r.get(m, "micro_batch", int, None, "torch.micro_batch", lambda v: v >= 1)
         recipe.torch = t
     recipe.remote = r.get(top, "remote", str, None, "remote", lambda v: len(v) > 0)
     if r.diagnostics:

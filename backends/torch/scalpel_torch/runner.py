@@ -392,21 +392,21 @@ class Runner:
         return arts, {"final_loss": last["loss"], "steps": steps, "processes": t.processes}
 
     def launch_command(self, spec_path: str) -> list[str]:
+        """The multi-process SFT command. On CPU (`device: cpu`) it is always torchrun (gloo): accelerate's
+        launcher starts a single process there."""
         t = self.recipe.torch
         py = t.python or sys.executable
-        if t.launcher == "torchrun":
+        if t.launcher == "torchrun" or t.device == "cpu":
             return [py, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={t.processes}",
                     "-m", "scalpel_torch.sft_worker", spec_path]
         cmd = [py, "-m", "accelerate.commands.launch", "--num_processes", str(t.processes), "--num_machines", "1",
                "--mixed_precision", "no", "--dynamo_backend", "no"]
-        if t.device == "cpu":
-            cmd.append("--cpu")
-        else:
-            cmd.append("--multi_gpu")
         if t.strategy == "fsdp":
             cmd += ["--use_fsdp", "--fsdp_sharding_strategy", "FULL_SHARD", "--fsdp_auto_wrap_policy", "TRANSFORMER_BASED_WRAP"]
         elif t.strategy == "deepspeed":
             cmd += ["--use_deepspeed", "--zero_stage", "2"]
+        else:
+            cmd.append("--multi_gpu")
         return cmd + ["-m", "scalpel_torch.sft_worker", spec_path]
 
     def _launch_sft(self, spec: dict, work: str, report) -> None:

@@ -238,6 +238,8 @@ def train(spec: dict, report: Callable[[dict], None] | None = None) -> dict:
     model.train()
     loader = Loader(len(samples), spec["batch_size"], spec["seed"], epoch, index)
     world, rank = acc.num_processes, acc.process_index
+    if world > spec["batch_size"]:
+        raise ValueError(f"{world} processes need sft.batch_size ≥ {world} (each takes a share of every micro-batch)")
     losses = []
     for step in range(start_step + 1, spec["steps"] + 1):
         began = time.monotonic()
