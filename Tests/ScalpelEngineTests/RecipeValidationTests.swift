@@ -39,6 +39,24 @@ import ScalpelCompress
         ])
     }
 
+    @Test func awqExportNeedsEveryPartOutsideTheBlocksKeptInFP16() throws {
+        let fx = try RecipeFixture()
+        defer { fx.remove() }
+        let f = fx.folder + "/recipe.yaml"
+        let q = "quantize: {method: rtn, group_size: 32, keep_fp16: [lm_head]}\nexport: {formats: [hf, awq]}\n"
+        #expect(try fx.diagnostics(m + q) == [
+            "\(f):3:24: export format awq cannot carry a quantized embed_tokens (AutoAWQ's GEMM layout quantizes only the decoder's linears) (add embed_tokens to quantize.keep_fp16, or export gguf or hf)",
+        ])
+        #expect(try fx.diagnostics("model: \(RecipeFixture.llava)\n" + q).first?.contains("quantized embed_tokens, vision_tower, projector") == true)
+        #expect(try fx.diagnostics(m + "quantize: {method: rtn, group_size: 32, keep_fp16: [lm_head]}\nexport: {formats: [hf, gguf]}\n").isEmpty)
+        // Tied embeddings and head are one tensor.
+        let tied = "model: \(RecipeFixture.models)/llama-tied\n"
+        #expect(try fx.diagnostics(tied + "quantize: {method: rtn, group_size: 32, keep_fp16: [lm_head]}\n") == [
+            "\(f):2:52: the model's embeddings and LM head are one tied tensor: quantize.keep_fp16 must list both or neither",
+        ])
+        #expect(try fx.diagnostics(tied + "quantize: {method: rtn, group_size: 32, keep_fp16: []}\nexport: {formats: [awq]}\n").first?.contains("quantized embed_tokens (") == true)
+    }
+
     @Test func loraTargetsMustMatchADecoderModule() throws {
         let fx = try RecipeFixture()
         defer { fx.remove() }

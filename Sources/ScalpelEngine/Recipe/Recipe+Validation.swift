@@ -7,8 +7,9 @@ import ScalpelTrain
 extension Recipe {
     /// Checks that need the model's configuration (read from `config.json` or GGUF metadata; no weights
     /// are loaded): block indices and counts against the decoder's depth, the group size against every
-    /// quantized width, AWQ's packing of outputs, LoRA targets against the decoder's module names,
-    /// LLaVA-only parts, and sequence lengths against the position limit.
+    /// quantized width, what AWQ export can carry (packing of outputs, parts it cannot quantize), tied
+    /// embeddings kept or quantized together, LoRA targets against the decoder's module names, LLaVA-only
+    /// parts, and sequence lengths against the position limit.
     ///
     /// Values the loader already reported are skipped. Each diagnostic points at the offending value.
     public func validate(against checkpoint: Checkpoint) -> [RecipeDiagnostic] {
@@ -59,6 +60,23 @@ extension Recipe {
             if let n = outputs.first(where: { $0 % 8 != 0 }) {
                 out.append(diagnostic(at: "export.formats[=awq]", "export format awq cannot hold a linear with \(n) outputs",
                                       hint: "AWQ GEMM packs 8 outputs per word; export hf or gguf"))
+            }
+        }
+
+        if let q = quantize, !bad.contains("quantize.keep_fp16") {
+            let tied = c.tieWordEmbeddings
+            let keep = Set(q.keepFP16)
+            if tied, keep.contains("embed_tokens") != keep.contains("lm_head") {
+                out.append(diagnostic(at: "quantize.keep_fp16", "the model's embeddings and LM head are one tied tensor: quantize.keep_fp16 must list both or neither"))
+            }
+            if export?.formats.contains(.awq) == true, !bad.contains("export.formats[=awq]") {
+                let parts = ["embed_tokens"] + (tied ? [] : ["lm_head"]) + (config.llava != nil ? ["vision_tower", "projector"] : [])
+                let missing = parts.filter { !keep.contains($0) }
+                if !missing.isEmpty {
+                    out.append(diagnostic(at: "export.formats[=awq]",
+                                          "export format awq cannot carry a quantized \(missing.joined(separator: ", ")) (AutoAWQ's GEMM layout quantizes only the decoder's linears)",
+                                          hint: "add \(missing.joined(separator: ", ")) to quantize.keep_fp16, or export gguf or hf"))
+                }
             }
         }
 
