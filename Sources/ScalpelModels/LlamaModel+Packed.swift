@@ -23,6 +23,12 @@ extension LlamaModel {
         } else {
             throw FormatError(file: source.path, "no tensor named '\(names.head)' and the config does not tie the output to the embeddings")
         }
+        // The embeddings (and head) were converted to f32: the file's copy of them need not stay resident.
+        if let gguf = source as? GGUFWeightSource {
+            for name in [names.embedTokens, names.head] {
+                if let t = gguf.ggufTensor(name) { PackedWeight.releasePages(gguf.file.rawBytes(t)) }
+            }
+        }
         return LlamaModel(config: c, embedTokens: embed, blocks: blocks, finalNorm: norm, lmHead: head)
     }
 

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ScalpelFormats
 import ScalpelTensor
 
@@ -49,7 +52,23 @@ extension PackedWeight {
                 }
             }
         }
+        releasePages(raw)
         return w
+    }
+
+    /// Asks the kernel to reclaim the pages of `bytes`, a range of a memory-mapped checkpoint that has been
+    /// copied (so a loaded model does not also keep the file's pages resident). `MADV_PAGEOUT` only drops
+    /// clean file pages — the contents stay readable from the file — and leaves anonymous memory as it is,
+    /// so it is safe whatever backs the range. A no-op where unsupported.
+    static func releasePages(_ bytes: UnsafeRawBufferPointer) {
+        #if os(Linux)
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        let page = UInt(max(sysconf(Int32(_SC_PAGESIZE)), 4096))
+        let start = (UInt(bitPattern: base) + page - 1) / page * page
+        let end = (UInt(bitPattern: base) + UInt(bytes.count)) / page * page
+        guard end > start, let p = UnsafeMutableRawPointer(bitPattern: start) else { return }
+        _ = madvise(p, Int(end - start), 21 /* MADV_PAGEOUT */)
+        #endif
     }
 
     /// An AutoAWQ GEMM linear as a packed `[out, in]` 4-bit weight with integer zero points, bit for bit
