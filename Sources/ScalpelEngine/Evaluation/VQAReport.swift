@@ -56,7 +56,7 @@ public struct VQAReport: Sendable, Equatable {
             let ok = answers[item.id] != nil && VQAEvaluation.matches(prediction: answer, reference: item.reference)
             predictions.append(Prediction(id: item.id, type: item.type, reference: item.reference, prediction: answer, correct: ok))
             if !ok {
-                let pair = Pair(reference: VQAEvaluation.normalise(item.reference), prediction: VQAEvaluation.normalise(answer))
+                let pair = Pair(reference: Self.shown(item.reference), prediction: Self.shown(answer))
                 wrong[item.type, default: [:]][pair, default: 0] += 1
             }
         }
@@ -70,6 +70,11 @@ public struct VQAReport: Sendable, Equatable {
         return VQAReport(accuracy: base.accuracy, n: base.n, correct: base.correct, majority: base.majority,
                          perType: base.perType, confusion: confusion, predictions: predictions, blankImages: blankImages,
                          answerLoss: nil, answerTokens: nil)
+    }
+
+    /// The normalised text, list separators written as in prose ("a, b" rather than "a , b").
+    static func shown(_ text: String) -> String {
+        VQAEvaluation.normalise(text).replacingOccurrences(of: " , ", with: ", ").replacingOccurrences(of: " ; ", with: "; ")
     }
 
     struct Pair: Hashable {
