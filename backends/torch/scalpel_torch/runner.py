@@ -566,35 +566,14 @@ class Runner:
     # MARK: memory, summary
 
     def memory_estimate(self) -> dict[str, int]:
-        """Deploy weights by part from the model's config (decoder linears at the recipe's bits plus fp16 scales
-        and zeros per group; everything else fp16), and their total."""
-        from .model import read_config, text_config
+        """The deploy-memory estimate of the model this run produces, as far as it is decided (the input
+        model's config, the blocks dropped so far, the recipe's quantization), as PipelineRunner reports it."""
+        from .memory import estimate
+        from .model import read_config
         try:
-            cfg = read_config(self.ctx["model"])
-        except Exception:  # noqa: BLE001
+            return estimate(read_config(self.ctx["input"]), self.ctx["dropped"], self.recipe.quantize)
+        except Exception:  # noqa: BLE001 - an estimate never stops a run
             return {}
-        c = text_config(cfg)
-        h, ff, v = c["hidden_size"], c["intermediate_size"], c["vocab_size"]
-        heads = c["num_attention_heads"]
-        kv = c.get("num_key_value_heads", heads)
-        hd = c.get("head_dim") or h // heads
-        layers = c["num_hidden_layers"]
-        per_block = h * heads * hd * 2 + 2 * h * kv * hd + 3 * h * ff
-        q = self.recipe.quantize
-        if q is not None:
-            g = q.group_size or h
-            bits = per_block * q.bits // 8 + (per_block // g) * (2 + (0 if q.symmetric else 1))
-        else:
-            bits = per_block * 2
-        decoder = layers * (bits + 4 * h)
-        embed = v * h * 2
-        head = 0 if c.get("tie_word_embeddings") else v * h * 2
-        ctx = min(2048, c.get("max_position_embeddings", 2048))
-        kv_cache = 2 * layers * kv * hd * ctx * 2
-        out = {"decoder": decoder, "embeddings": embed, "lm_head": head, "kv_cache": kv_cache}
-        out["weights"] = decoder + embed + head
-        out["total"] = out["weights"] + kv_cache
-        return out
 
     def memory(self) -> None:
         self.emitter.memory(self.memory_estimate())

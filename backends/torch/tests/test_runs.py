@@ -124,6 +124,8 @@ def test_same_run_as_swift_engine(torch_run, scalpel, work, m6, text):
         assert abs(x - y) <= 1e-3 * y, (split, x, y)
     sum_a, sum_b = (json.load(open(os.path.join(x, "summary.json"))) for x in (a, b))
     assert set(sum_b) <= set(sum_a)
+    assert sum_a["memory"]["estimate"] == sum_b["memory"]["estimate"]
+    assert sum_a["blocks"] == sum_b["blocks"] and sum_a["params"] == sum_b["params"]
     protocol_check(scalpel, os.path.join(b, "events.jsonl"))
 
 
@@ -231,3 +233,26 @@ def test_sft_loss_curve_matches_swift(accum, targets, scalpel, work, m6, text):
     for a, b in zip(ours, swift):
         assert abs(a["loss"] - b["loss"]) <= 1e-4 * abs(b["loss"]), (a["step"], a["loss"], b["loss"])
         assert abs(a["lr"] - b["lr"]) <= 1e-9, (a["step"], a["lr"], b["lr"])
+
+
+def test_two_processes_give_the_one_process_curve(work, m6, text):
+    """`torch: {processes: 2}`: the SFT stage under torchrun (DDP, gloo on CPU) gives the same losses as one
+    process, each process taking half of every micro-batch."""
+    runs = os.path.join(work, "ddp-runs")
+    curves = {}
+    for n in (1, 2):
+        path = os.path.join(work, f"ddp{n}.yaml")
+        with open(path, "w") as f:
+            f.write(f"name: ddp{n}\nbackend: torch\nseed: 5\nmodel: {m6}\n"
+                    f"sft: {{data: {text}, steps: 3, batch_size: 2, seq_len: 32, lr: 1.0e-3, warmup: 1, lora: {{r: 4, alpha: 8}}}}\n"
+                    f"torch: {{processes: {n}, device: cpu}}\n")
+        out = io.StringIO()
+        _, status = trunner.start(path, runs, [out])
+        events = [json.loads(l) for l in out.getvalue().splitlines()]
+        assert status == "completed", [e for e in events if e["type"] == "error"]
+        curves[n] = [e["loss"] for e in events if e["type"] == "loss"]
+        if n == 2:
+            assert any(e["type"] == "log" and "torch.distributed.run" in e["message"] for e in events)
+    assert len(curves[1]) == len(curves[2]) == 3
+    for a, b in zip(curves[1], curves[2]):
+        assert abs(a - b) <= 1e-5 * abs(a), curves
