@@ -7,22 +7,11 @@
 
 #define SCALPEL_INLINE static inline __attribute__((always_inline))
 
-/* The fp16 bit pattern as f32 (exact, subnormals and infinities included). */
+/* The fp16 bit pattern as f32 (exact; F16C in the AVX clones, the compiler's runtime conversion otherwise). */
 SCALPEL_INLINE float packed_half_to_float(uint16_t h) {
-    uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
-    uint32_t em = h & 0x7fffu;
-    uint32_t bits;
-    if (em >= 0x7c00u) {
-        bits = sign | 0x7f800000u | ((em & 0x3ffu) << 13);
-    } else if (em >= 0x0400u) {
-        bits = sign | ((em << 13) + (112u << 23));
-    } else {
-        float f = (float)em * 5.9604644775390625e-8f;
-        return sign ? -f : f;
-    }
-    float f;
-    memcpy(&f, &bits, sizeof f);
-    return f;
+    _Float16 v;
+    memcpy(&v, &h, sizeof v);
+    return (float)v;
 }
 
 /* Code j (0 ≤ j < 32) of one chunk (layout in scalpel_packed.h). */

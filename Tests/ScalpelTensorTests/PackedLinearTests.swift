@@ -165,6 +165,21 @@ struct PackedLinearTests {
         #expect(results[1] == results[3] && results[1] == results[5])
     }
 
+    @Test("every fp16 scale pattern converts exactly (subnormals, infinities, NaN)")
+    func halfConversion() throws {
+        // 2048 rows × 32 groups of 32: group (r, g) has scale pattern 32·r + g and codes 129 (q − z = 1).
+        let w = try PackedWeight(rows: 2048, cols: 1024, bits: 8, groupSize: 32, zeroPoint: .symmetric)
+        w.codes.update(repeating: 129, count: 2048 * w.rowBytes)
+        for i in 0..<65536 { w.scales[i] = UInt16(i) }
+        let values = w.dequantized()
+        var wrong = 0
+        for i in 0..<65536 {
+            let got = values[(i / 32) * 1024 + (i % 32) * 32], want = Float(Float16(bitPattern: UInt16(i)))
+            if !(got == want || (got.isNaN && want.isNaN)) { wrong += 1 }
+        }
+        #expect(wrong == 0)
+    }
+
     @Test("impossible settings are refused with a message")
     func errors() {
         #expect(throws: TensorError.self) { try PackedWeight(rows: 2, cols: 64, bits: 5, groupSize: 32, zeroPoint: .symmetric) }
