@@ -7,7 +7,7 @@ struct Scalpel: AsyncParsableCommand {
         commandName: "scalpel",
         abstract: "Compress multimodal LLMs: score layers, prune, heal with LoRA, quantize, export.",
         version: ScalpelVersion.string,
-        subcommands: [Workbench.self, Inspect.self, Tokenize.self, Forward.self, Generate.self, PerplexityCommand.self, ImportanceCommand.self, PruneCommand.self, QuantizeCommand.self, MemoryEstimateCommand.self, Bench.self, Doctor.self, DataCommand.self, RecipeCommand.self, EvalCommand.self, SFTCommand.self, MergeCommand.self, TrainSampleCommand.self],
+        subcommands: [Workbench.self, Inspect.self, Tokenize.self, Forward.self, Generate.self, PerplexityCommand.self, ImportanceCommand.self, PruneCommand.self, QuantizeCommand.self, MemoryEstimateCommand.self, Bench.self, Doctor.self, DataCommand.self, RecipeCommand.self, EvalCommand.self, SFTCommand.self, MergeCommand.self, TrainSampleCommand.self, RunCommand.self, RunsCommand.self, CompareCommand.self, ProtocolCommand.self],
         defaultSubcommand: Workbench.self
     )
 }
