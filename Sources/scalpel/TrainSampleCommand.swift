@@ -41,7 +41,7 @@ struct TrainSampleCommand: ParsableCommand {
     var evalImages = 200
 
     @Option(help: "Optimizer steps of the three stages: pretrain,align,tune.")
-    var steps = "1000,600,100"
+    var steps = "1000,400,60"
 
     @Option(help: "Images per pretraining step.")
     var pretrainBatch = 32
