@@ -48,7 +48,7 @@ let everyPayload: [EventPayload] = [
         #expect(throws: ProtocolError("stage event: \"state\" is \"paused\", expected one of started, completed, skipped, failed, cancelled")) {
             try EngineEvent(line: #"{"v":1,"t":0,"run":"r","type":"stage","name":"a","index":0,"count":1,"state":"paused"}"#)
         }
-        #expect(throws: ProtocolError("event without \"run\"")) {
+        #expect(throws: ProtocolError("log event without \"run\"")) {
             try EngineEvent(line: #"{"v":1,"t":0,"type":"log","level":"info","message":"m"}"#)
         }
         #expect(throws: ProtocolError.self) { try EngineEvent(line: "not json") }

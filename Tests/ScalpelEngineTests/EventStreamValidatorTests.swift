@@ -25,6 +25,7 @@ import Testing
             .stage(name: "sft", index: 3, count: 2, state: .started),
             .progress(stage: "sft", done: 5, total: 4, unit: "step", rate: nil),
             .loss(step: 0, loss: .infinity, lr: 0.1, tokensPerSecond: 1),
+            .loss(step: 0, loss: 1, lr: 0.1, tokensPerSecond: 1),
             .stage(name: "eval", index: 1, count: 3, state: .completed),
             .memory(rss: -1, peak: 0, estimate: [:]),
             done,
@@ -33,17 +34,17 @@ import Testing
         lines.insert(EngineEvent(time: 0.5, run: "r", payload: .log(level: .info, message: "late")).jsonLine(), at: 4)
         lines.insert("garbage", at: 1)
         #expect(EventStreamValidator.problems(lines: lines) == [
-            "line 2: event line is not JSON: event:1:1: expected a value, found \"g\"",
+            "line 2: event line is not JSON: event: invalid JSON at line 1, column 1: unexpected character 'g'",
+            "line 7: loss event: \"loss\" is null (a NaN or infinity written as JSON?)",
             "line 1: the first event is log, not hello",
             "line 3: stage sft: index 3 outside 0..<2",
             "line 4: progress of sft: 5 of 4",
             "line 5: run \"other\" differs from the stream's \"r\"",
             "line 6: t = 0.5 runs backwards (previous 2.5)",
-            "line 7: loss at step 0: steps count from 1",
-            "line 7: loss at step 0 is inf",
-            "line 8: stage eval: count 3 differs from the earlier 2",
-            "line 8: stage eval completed before it started",
-            "line 9: negative memory",
+            "line 8: loss at step 0: steps count from 1",
+            "line 9: stage eval: count 3 differs from the earlier 2",
+            "line 9: stage eval completed before it started",
+            "line 10: negative memory",
             "stage sft started but never finished in a completed run",
         ])
     }

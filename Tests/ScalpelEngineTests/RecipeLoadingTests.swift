@@ -198,7 +198,7 @@ import ScalpelTrain
             "\(f):2:25: unknown key 'sample' in quantize (did you mean 'samples'?)",
         ])
         #expect(try fx.diagnostics("model: \(RecipeFixture.llama)\ncolour: blue\nsft: {data: data/train.json, method: adapters}\n") == [
-            "\(f):2:1: unknown key 'colour' (expected one of: name, backend, seed, model, calibration, importance, prune, sft, quantize, eval, baseline, export)",
+            "\(f):2:1: unknown key 'colour' (expected one of: name, backend, remote, seed, model, calibration, importance, prune, sft, quantize, eval, baseline, export, torch)",
             "\(f):3:38: unknown sft method 'adapters' (choose one of: lora, full)",
         ])
         // A key of another section says where it belongs.

@@ -118,7 +118,8 @@ struct FieldReader {
     }
 
     private func value(_ key: String) throws -> JSONValue {
-        guard let v = object[key], !v.isNull else { throw missing(key) }
+        guard let v = object[key] else { throw missing(key) }
+        if v.isNull { throw ProtocolError("\(type) event: \"\(key)\" is null (a NaN or infinity written as JSON?)") }
         return v
     }
 

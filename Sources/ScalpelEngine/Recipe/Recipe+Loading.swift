@@ -7,8 +7,10 @@ import Yams
 extension Recipe {
     /// The keys allowed in each section, in the order `yamlText()` writes them.
     enum Keys {
-        static let root = ["name", "backend", "seed", "model", "calibration", "importance", "prune", "sft", "quantize",
-                           "eval", "baseline", "export"]
+        static let root = ["name", "backend", "remote", "seed", "model", "calibration", "importance", "prune", "sft",
+                           "quantize", "eval", "baseline", "export", "torch"]
+        /// The torch backend's own settings (read by `scalpel-torch`; checked here only for spelling).
+        static let torch = ["processes", "launcher", "strategy", "device", "dtype", "lora_init", "init_adapter", "python"]
         static let calibration = ["domain", "general", "samples", "seq_len"]
         static let importance = ["criteria", "lambda", "base"]
         static let prune = ["drop", "count", "criterion"]
@@ -25,7 +27,7 @@ extension Recipe {
             var map: [String: String] = [:]
             let sections = [("", root), ("calibration", calibration), ("importance", importance), ("prune", prune), ("sft", sft),
                             ("sft.lora", lora), ("sft.full", full), ("quantize", quantize), ("eval entries", evaluation),
-                            ("export", export)]
+                            ("export", export), ("torch", torch)]
             for (section, keys) in sections {
                 for k in keys where map[k] == nil { map[k] = section.isEmpty ? "the top level" : section }
             }
@@ -155,6 +157,17 @@ extension Recipe {
             }
         }
         if let n = root["backend"], let b: Backend = r.choice(n, path: "backend", what: "backend") { recipe.backend = b }
+        if let n = root["remote"], let host = r.text(n, path: "remote") {
+            if host.isEmpty || host.contains(where: \.isWhitespace) {
+                r.markInvalid("remote")
+                r.report(n, "remote '\(host)' is not a host", hint: "user@host, as ssh takes it")
+            } else {
+                recipe.remote = host
+            }
+        }
+        if let n = root["torch"], r.mapping(n, path: "torch", allowed: Keys.torch) != nil {
+            recipe.torchSettings = TorchSettings(text: (try? Yams.serialize(node: n)) ?? "")
+        }
         if let n = root["seed"], let s = r.int(n, path: "seed", range: 0...Int.max) { recipe.seed = UInt64(s) }
         if let n = root["model"] {
             recipe.model = r.filePath(n, path: "model") ?? ""

@@ -12,6 +12,13 @@ extension Recipe {
 
         lines.append("name: \(q(name))")
         lines.append("backend: \(backend.rawValue)")
+        if let remote { lines.append("remote: \(q(remote))") }
+        if let torchSettings, !torchSettings.text.isEmpty {
+            lines.append("torch:")
+            for line in torchSettings.text.split(separator: "\n", omittingEmptySubsequences: true) {
+                lines.append("  " + line)
+            }
+        }
         lines.append("seed: \(seed)")
         lines.append("model: \(q(model))")
         if let c = calibration {

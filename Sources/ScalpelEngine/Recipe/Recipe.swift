@@ -17,6 +17,10 @@ public struct Recipe: Sendable, Equatable {
     /// Run name (default: the recipe file's stem); the run id is `<name>-<yyyymmdd-hhmmss>`.
     public var name: String
     public var backend: Backend
+    /// `user@host` to run the torch backend on over ssh (nil: this machine).
+    public var remote: String?
+    /// The `torch:` section, kept as written for the torch backend (nil when absent).
+    public var torchSettings: TorchSettings?
     public var seed: UInt64
     /// Hugging Face folder (LLaMA or LLaVA) or `.gguf` file.
     public var model: String
@@ -38,7 +42,7 @@ public struct Recipe: Sendable, Equatable {
 
     /// Same settings, wherever the recipes were read from.
     public static func == (a: Recipe, b: Recipe) -> Bool {
-        a.name == b.name && a.backend == b.backend && a.seed == b.seed && a.model == b.model && a.calibration == b.calibration
+        a.name == b.name && a.backend == b.backend && a.remote == b.remote && a.torchSettings == b.torchSettings && a.seed == b.seed && a.model == b.model && a.calibration == b.calibration
             && a.importance == b.importance && a.prune == b.prune && a.sft == b.sft && a.quantize == b.quantize
             && a.evaluations == b.evaluations && a.baseline == b.baseline && a.export == b.export
     }
