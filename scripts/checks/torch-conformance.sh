@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# ci: yes
 # The PyTorch backend (backends/torch) against the Swift engine on the tiny fixtures, on CPU: the blocks each
 # importance criterion chooses (and its scores), pruned checkpoints tensor-equal, RTN/GPTQ/AWQ weights and the
 # AWQ/GGUF exports, SFT loss curves of `scalpel sft` for the same seed and data, whole runs (`scalpel run` of the
