@@ -26,7 +26,7 @@ extension AppState {
         let draft = RecipeDraft(
             name: "\(base)-wb\(launches)-drop\(layers.marked.count)-\(quant.quantizes ? "w\(quant.bits)" : "fp16")",
             model: modelPath, calibration: layers.calibration ?? context.calibrationPath, dropped: layers.marked.sorted(),
-            trainingData: context.trainingDataPath, steps: steps, seqLen: context.seqLen, quant: quant,
+            trainingData: context.trainingDataPath ?? layers.calibration, steps: steps, seqLen: context.seqLen, quant: quant,
             evaluation: context.evaluationPath)
         if quant.quantizes && quant.method != "rtn" && draft.calibration == nil {
             notice = Notice("\(quant.method.uppercased()) needs calibration data; choose RTN or compute importance first", kind: .error)

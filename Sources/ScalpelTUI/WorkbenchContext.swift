@@ -4,7 +4,8 @@ public struct WorkbenchContext: Hashable, Sendable {
     public var modelPath: String?
     /// The calibration data the importance prompt proposes.
     public var calibrationPath: String?
-    /// Fine-tuning data for the recipe; `nil` leaves fine-tuning out.
+    /// Fine-tuning data for the recipe; when `nil`, the calibration data chosen on the Layers screen, and
+    /// without that fine-tuning is left out.
     public var trainingDataPath: String?
     /// Evaluation data for the recipe; `nil` leaves evaluation out.
     public var evaluationPath: String?

@@ -149,7 +149,7 @@ extension EndToEndTests {
         // The estimate on the Quantize screen, then the same after dropping a block.
         try session.keys("3")
         try session.waitFor("Deploy memory")
-        try session.keys("j", "j", "h")            // group size 128 → 64 (the fixture is 64 wide)
+        try session.keys("j", "j", "h", "h")       // group size 128 → 32 (the fixture's widths are 64 and 160)
         try session.keys("G", "k", "Enter", "C-u")
         try session.literal("32768")
         try session.keys("Enter")
@@ -169,10 +169,23 @@ extension EndToEndTests {
         try session.keys("h")
         try session.waitFor("4-bit")
         #expect(try session.total() == after && eight != after)
+        // Keystroke to screen through tmux (send-keys, then poll capture-pane until the bits change):
+        // printed, an upper bound that includes tmux's own latency and the polling.
+        var latencies: [Double] = []
+        for i in 0..<10 {
+            let (key, text) = i % 2 == 0 ? ("l", "8-bit") : ("h", "4-bit")
+            let start = Date()
+            try session.keys(key)
+            while !(try session.capture()).contains(text), Date().timeIntervalSince(start) < 5 {}
+            latencies.append(Date().timeIntervalSince(start) * 1000)
+        }
+        latencies.sort()
+        print("workbench keystroke-to-screen through tmux at 120×36: median \(Int(latencies[5].rounded())) ms, "
+              + "min \(Int(latencies[0].rounded())) ms, max \(Int(latencies[9].rounded())) ms (10 keys)")
 
         // A short run: an engine child exists, progress and loss update, it finishes.
         try session.keys("4")
-        try session.waitFor("r launches: drop 1 · AWQ 4-bit g64 · 12 SFT steps")
+        try session.waitFor("r launches: drop 1 · AWQ 4-bit g32 · 12 SFT steps")
         try session.keys("r")
         try session.waitFor("· engine pid")
         let children = try Subprocess.run(["/usr/bin/pgrep", "-P", "\(workbench)"], captureOutput: true)

@@ -106,6 +106,25 @@ import Testing
         ])
     }
 
+    @Test func heatCellsAreColouredByTheirScoreWithinTheirColumnAndMarksInTheBadColour() throws {
+        var state = scoredSmolState()
+        state.layers.marked = [4]
+        let backend = try draw(state)
+        let heatmap = LayersScreenView.heatmap(state, layers: 30)
+        let theme = state.theme
+        // Rows start under the tab bar, status line, border and header (y = 4); cells at x = 6 and 16.
+        for layer in 1..<22 {
+            for (column, x) in [(0, 6), (1, 16)] {
+                let expected = theme.heatColor(try #require(heatmap.normalized(row: layer, column: column)))
+                #expect(backend.buffer[x, 4 + layer].style.bg == expected, "layer \(layer) column \(column)")
+            }
+        }
+        // Layer 15 has the lowest angular score: the low end of the ramp.
+        #expect(backend.buffer[16, 4 + 15].style.bg == theme.heat.first)
+        #expect(backend.buffer[2, 4 + 4].symbol == "✗")
+        #expect(backend.buffer[2, 4 + 4].style.fg == theme.bad)
+    }
+
     @Test func spaceTogglesTheBlockUnderTheCursorEvenWhenSorted() {
         var state = scoredSmolState()
         state = press([.character("s")], on: state).0

@@ -92,6 +92,8 @@ import Testing
         let text = backend.lines.joined(separator: "\n")
         #expect(text.contains("of 100.00 KB budget"))
         #expect(text.contains("over by"))
+        let gaugeRow = try #require(backend.lines.firstIndex { $0.contains("of 100.00 KB budget") })
+        #expect(backend.buffer[45, gaugeRow - 1].style.fg == state.theme.bad, "over budget, the bar is drawn in the bad colour")
         let bad = press([.enter], on: type("lots", on: press([.enter, .ctrl("u")], on: state).0)).0
         #expect(bad.quant.budgetBytes == 100_000 && bad.notice?.kind == .error)
     }
