@@ -30,6 +30,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Continue this run (its id under the runs folder, or its folder).")
     var resume: String?
 
+    @Option(help: "The engine: swift (built in) or torch (scalpel-torch, backends/torch). Default: the recipe's backend.")
+    var backend: Recipe.Backend?
+
     func validate() throws {
         if (recipe == nil) == (resume == nil) { throw ValidationError("give a RECIPE, or --resume ID") }
     }
@@ -47,6 +50,13 @@ struct RunCommand: ParsableCommand {
         defer { withExtendedLifetime(trap) {} }
         let runner: PipelineRunner
         do {
+            if usesTorchBackend(store: store) {
+                // The backend writes the run folder and its events.jsonl itself; the sinks here only listen.
+                let status = try TorchBackendLauncher.run(recipePath: recipe ?? "", runsDir: store.root, events: sinks,
+                                                          resume: resume)
+                if status != 0 { throw ExitCode(status) }
+                return
+            }
             if let resume {
                 runner = try PipelineRunner.resume(id: resume, store: store, sinks: sinks, cancellation: token)
             } else {
@@ -80,6 +90,21 @@ struct RunCommand: ParsableCommand {
         }
     }
 
+    /// Whether this run goes to the torch backend: `--backend torch`, or (without the option) a recipe — or,
+    /// on resume, the run folder's recipe copy — that says `backend: torch`.
+    private func usesTorchBackend(store: RunStore) -> Bool {
+        if let backend { return backend == .torch }
+        let path: String
+        if let resume {
+            let folder = resume.contains("/") ? resume : (store.root as NSString).appendingPathComponent(resume)
+            path = (folder as NSString).appendingPathComponent("recipe.yaml")
+        } else {
+            path = recipe!
+        }
+        // Only the backend is read here; whichever engine runs checks the whole recipe itself.
+        return Recipe.check(path: path, checkModel: false).recipe?.backend == .torch
+    }
+
     /// When no run could start (invalid recipe, unknown run id), an event listener still gets a complete
     /// stream: `hello`, one `error` per problem, `done` failed.
     private func reportWithoutRun(name: String, sinks: [ScalpelEngine.EventSink], errors: [StageError]) {
@@ -99,3 +124,5 @@ private final class RunSignal: @unchecked Sendable {
     func set(_ s: Int32) { lock.lock(); signal = s; lock.unlock() }
     var value: Int32 { lock.lock(); defer { lock.unlock() }; return signal }
 }
+
+extension Recipe.Backend: ExpressibleByArgument {}

@@ -256,3 +256,28 @@ def test_two_processes_give_the_one_process_curve(work, m6, text):
     assert len(curves[1]) == len(curves[2]) == 3
     for a, b in zip(curves[1], curves[2]):
         assert abs(a - b) <= 1e-5 * abs(a), curves
+
+
+def test_scalpel_run_hands_torch_recipes_to_the_backend(scalpel, work, m6, text):
+    """`scalpel run` of a `backend: torch` recipe (and `--backend torch` on a swift one) execs scalpel-torch
+    and relays its events: the run folder is the backend's, the stream passes the Swift protocol check."""
+    env = dict(os.environ, SCALPEL_TORCH=f"{sys.executable} -m scalpel_torch",
+               PYTHONPATH=PKG + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    runs = os.path.join(work, "relay-runs")
+    for name, backend, extra_args in [("relay-torch", "torch", []), ("relay-flag", "swift", ["--backend", "torch"])]:
+        path = recipe(os.path.join(work, name + ".yaml"), m6, text, backend=backend)
+        p = subprocess.run([scalpel, "run", path, "--events", "-", "--runs-dir", runs, *extra_args],
+                           capture_output=True, text=True, env=env, timeout=600)
+        assert p.returncode == 0, p.stderr[-2000:]
+        events = [json.loads(l) for l in p.stdout.splitlines() if l.strip()]
+        assert events[0]["type"] == "hello" and events[0]["backend"] == "torch"
+        assert events[-1]["type"] == "done" and events[-1]["status"] == "completed"
+        folder = os.path.join(runs, events[0]["run"])
+        assert os.path.exists(os.path.join(folder, "summary.json"))
+        protocol_check(scalpel, os.path.join(folder, "events.jsonl"))
+    # Without the backend installed, a clear error and a complete failed stream.
+    env["SCALPEL_TORCH"] = os.path.join(work, "no-such-scalpel-torch")
+    p = subprocess.run([scalpel, "run", recipe(os.path.join(work, "relay-missing.yaml"), m6, text), "--events", "-",
+                        "--runs-dir", runs], capture_output=True, text=True, env=env, timeout=120)
+    assert p.returncode == 1 and "scalpel-torch" in p.stderr
+    assert json.loads(p.stdout.splitlines()[-1])["status"] == "failed"
