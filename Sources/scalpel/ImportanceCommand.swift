@@ -97,7 +97,7 @@ struct ImportanceCommand: ParsableCommand {
         }
         var scorer = ImportanceScorer(runner: runner, options: options)
         let emitter = try events.map { path -> EventEmitter in
-            let sink: ScalpelEngine.EventSink = path == "-" ? StandardOutputSink() : try FileEventSink(path: path)
+            let sink = try EventSinks.named(path)
             return EventEmitter(run: RunStore.runID(name: "importance", date: Date()), sinks: [sink])
         }
         if let emitter {
@@ -160,21 +160,5 @@ struct ImportanceCommand: ParsableCommand {
         } catch let error as CompressError {
             throw ValidationError(error.description)
         }
-    }
-}
-
-/// JSON lines to a file or stdout (`scalpel quantize --events`).
-final class EventSink {
-    let handle: FileHandle
-    init(path: String) throws {
-        if path == "-" { handle = .standardOutput; return }
-        guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
-            throw ValidationError("cannot write events to \(path)")
-        }
-        handle = h
-    }
-    func emit(_ object: [String: Any]) {
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
-        handle.write(data + Data("\n".utf8))
     }
 }

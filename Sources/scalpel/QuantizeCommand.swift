@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ScalpelCompress
+import ScalpelEngine
 import ScalpelFormats
 import ScalpelModels
 #if canImport(Glibc)
@@ -123,15 +124,19 @@ struct QuantizeCommand: ParsableCommand {
             }
         }
         let settings = QuantSettings(method: method, scheme: scheme, gptq: GPTQ.Options(actOrder: actOrder), partialGroups: partial)
-        let sink = try events.map { try EventSink(path: $0) }
+        let emitter = try events.map { path -> EventEmitter in
+            let sink = try EventSinks.named(path)
+            return EventEmitter(run: "quantize-" + RunStore.runID(name: "cli", date: Date()), sinks: [sink])
+        }
         let quiet = json || events == "-"
         let began = Date()
         runner.progress = { done, total in
             if !quiet { FileHandle.standardError.write(Data("\rblock \(done)/\(total)".utf8)) }
-            sink?.emit(["type": "progress", "stage": "quantize", "done": done, "total": total, "unit": "blocks",
-                        "rate": Double(done) / max(Date().timeIntervalSince(began), 1e-9)])
+            emitter?.emit(.progress(stage: "quantize", done: done, total: total, unit: "block",
+                                    rate: Double(done) / max(Date().timeIntervalSince(began), 1e-9)))
         }
-        sink?.emit(["type": "stage", "name": "quantize", "index": 0, "count": 1, "state": "running"])
+        emitter?.emit(.hello(engine: "scalpel", version: ScalpelEngineVersion.string, backend: "swift", capabilities: ["quantize"]))
+        emitter?.emit(.stage(name: "quantize", index: 0, count: 1, state: .started))
         let start = Date()
         let decoder = try runner.run(settings, calibration: calibration)
         decoder.keepFP16 = keep
@@ -172,16 +177,20 @@ struct QuantizeCommand: ParsableCommand {
             summary["perplexities"] = perplexities
         }
         summary["peak_rss_bytes"] = peakRSS()
-        if let sink {
-            for (file, p) in (summary["perplexities"] as? [String: Double]) ?? [:] {
-                sink.emit(["type": "metric", "name": "perplexity", "value": p, "split": file, "step": 0])
+        if let emitter {
+            for (file, p) in ((summary["perplexities"] as? [String: Double]) ?? [:]).sorted(by: { $0.key < $1.key }) {
+                emitter.emit(.metric(name: "perplexity", value: p, split: file, step: nil))
             }
             for f in files {
                 let bytes = (try? FileManager.default.attributesOfItem(atPath: f)[.size] as? Int) ?? 0
-                sink.emit(["type": "artifact", "kind": format.rawValue, "path": f, "bytes": bytes])
+                emitter.emit(.artifact(kind: format.rawValue, path: f, bytes: bytes))
             }
-            sink.emit(["type": "memory", "rss": peakRSS(), "peak": peakRSS()])
-            sink.emit(["type": "done", "status": "ok", "summary": "\(method.rawValue) \(scheme) → \(format.rawValue)"])
+            emitter.emitMemory()
+            emitter.emit(.stage(name: "quantize", index: 0, count: 1, state: .completed))
+            emitter.emit(.done(status: .completed, summary: .object([
+                "method": .string(method.rawValue), "scheme": .string("\(scheme)"), "format": .string(format.rawValue),
+                "seconds": .double(seconds), "files": .array(files.map(JSONValue.string)),
+            ])))
             if events == "-" { return }
         }
         if json {

@@ -42,7 +42,7 @@ struct RunCommand: ParsableCommand {
         let streaming = events == "-"
         var sinks: [ScalpelEngine.EventSink] = []
         if let events {
-            sinks.append(streaming ? StandardOutputSink() : try FileEventSink(path: events))
+            sinks.append(try EventSinks.named(events))
         }
         let token = CancellationToken()
         let received = RunSignal()

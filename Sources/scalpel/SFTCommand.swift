@@ -142,7 +142,7 @@ struct SFTCommand: ParsableCommand {
 
     func run() throws {
         let emitter = try events.map { path -> EventEmitter in
-            let sink: ScalpelEngine.EventSink = path == "-" ? StandardOutputSink() : try FileEventSink(path: path)
+            let sink = try EventSinks.named(path)
             let stamp = Int(Date().timeIntervalSince1970)
             return EventEmitter(run: "sft-\(stamp)", sinks: [sink])
         }

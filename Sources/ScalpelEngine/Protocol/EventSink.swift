@@ -5,6 +5,14 @@ public protocol EventSink: Sendable {
     func write(line: String)
 }
 
+/// The sinks command-line options name.
+public enum EventSinks {
+    /// The sink an `--events` option names: `-` for standard output, anything else a file appended to.
+    public static func named(_ option: String) throws -> EventSink {
+        option == "-" ? StandardOutputSink() : try FileEventSink(path: option)
+    }
+}
+
 /// Writes lines to standard output, flushed per line, so a parent process reading the pipe sees each
 /// event as soon as it happens.
 public struct StandardOutputSink: EventSink {
