@@ -99,7 +99,9 @@ public final class SFTRun {
 
         observer.stage?("load", "opening \(c.model)")
         let setup = try SFTRunSetup(configuration: c)
-        if c.merge || setup.trainer.decoder.lora == nil { try MergedCheckpoint.checkBase(setup.checkpoint) }
+        // Full fine-tuning of a safetensors base leaves a merged folder; of a GGUF base only its checkpoints.
+        let writeMerged = c.merge || (setup.trainer.decoder.lora == nil && setup.checkpoint.gguf == nil)
+        if writeMerged { try MergedCheckpoint.checkBase(setup.checkpoint) }
         try folder.recordSettings(setup.settings, resume: c.resume)
         var loader: SFTDataLoader? = setup.loader
         var resumedFrom: String?
@@ -170,7 +172,7 @@ public final class SFTRun {
             adapter = path
             observer.artifact?("adapter", path)
         }
-        if c.merge || trainer.decoder.lora == nil {
+        if writeMerged {
             let path = folder.path + "/merged"
             try MergedCheckpoint.write(base: setup.checkpoint, decoder: trainer.decoder, to: path)
             merged = path

@@ -45,7 +45,7 @@ public struct SFTRunConfiguration: Sendable, Equatable {
     /// Continue from the latest checkpoint in `output`.
     public var resume: Bool
     /// Also write `output/merged/`: a standard checkpoint with the adapter folded in (LoRA), or the
-    /// trained weights (full fine-tuning, where it is always written).
+    /// trained weights (full fine-tuning, where it is written anyway unless the base is a GGUF file).
     public var merge: Bool
     /// Chat format of conversations (nil: from the tokenizer's template or the model type).
     public var chatFormat: String?

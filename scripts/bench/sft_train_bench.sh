@@ -22,7 +22,7 @@ for mode in lora full; do
   [ "$mode" = full ] && extra=(--full --parts all)
   "${clean[@]}" /usr/bin/time -v "$bin" sft "$model" --data "$text" --steps "$steps" --batch-size 4 --seq-len 256 \
     --checkpoint-every 0 --lr 1e-4 "${extra[@]}" --out "$work/$mode" --events "$work/$mode.jsonl" \
-    > "$work/$mode.out" 2> "$work/$mode.time"
+    > "$work/$mode.out" 2> "$work/$mode.time" || { tail -5 "$work/$mode.out" "$work/$mode.time"; exit 1; }
   python3 - "$work/$mode.jsonl" "$work/$mode.time" "$mode" <<'PY'
 import json, re, statistics, sys
 events = [json.loads(l) for l in open(sys.argv[1])]
