@@ -12,7 +12,10 @@ import ScalpelTrain
 ///    SynthDerm's ABCD labels (standing in for CLIP pretraining);
 /// 2. **align**: tower frozen (its features computed once), projector and decoder trained on the
 ///    VQA conversations;
-/// 3. **tune**: every part trained on the conversations at a lower rate.
+/// 3. **tune**: every part trained on the conversations at a lower rate;
+/// 4. **single**: projector and decoder trained on single-question conversations, the form
+///    questions are asked in at evaluation (the first turn of a conversation must read the image
+///    alone, without earlier answers to lean on).
 ///
 /// Everything derives from the seed: the data (`scalpel data synthderm`), the tokenizer (BPE on the
 /// training text), the initial weights and each stage's batch order. Each stage checkpoints its
@@ -40,8 +43,8 @@ struct TrainSampleCommand: ParsableCommand {
     @Option(help: "Images in each of the generated val and test splits.")
     var evalImages = 200
 
-    @Option(help: "Optimizer steps of the three stages: pretrain,align,tune.")
-    var steps = "1000,400,60"
+    @Option(help: "Optimizer steps of the four stages: pretrain,align,tune,single.")
+    var steps = "1000,400,60,400"
 
     @Option(help: "Images per pretraining step.")
     var pretrainBatch = 32
@@ -67,7 +70,7 @@ struct TrainSampleCommand: ParsableCommand {
     func validate() throws {
         if out.isEmpty { throw ValidationError("--out must name a folder") }
         let parts = steps.split(separator: ",").compactMap { Int($0) }
-        if parts.count != 3 || parts.contains(where: { $0 < 0 }) { throw ValidationError("--steps takes three counts: pretrain,align,tune") }
+        if parts.count != 4 || parts.contains(where: { $0 < 0 }) { throw ValidationError("--steps takes four counts: pretrain,align,tune,single") }
         if trainImages < 1 || evalImages < 1 { throw ValidationError("--train-images and --eval-images must be positive") }
         if pretrainBatch < 1 || conversationBatch < 1 || checkpointEvery < 1 { throw ValidationError("batch sizes and --checkpoint-every must be positive") }
         if decoderLayers < 1 || decoderWidth < 32 || decoderWidth % 32 != 0 { throw ValidationError("--decoder-width must be a positive multiple of 32") }
@@ -177,7 +180,7 @@ struct TrainSampleCommand: ParsableCommand {
                 for i in 0..<f.count { cache[start * perImage + i] = f.pointer[i] }
             }
             try conversationStage(name: "align", llava: llava, set: set, settings: settings, tokenizer: tokenizer, pixels: pixels,
-                                  towerCache: (cache, perImage), total: stageSteps[1], lr: 1e-3, stage: 2, say: say)
+                                  towerCache: (cache, perImage), total: stageSteps[1], lr: 1e-3, stage: 2, turns: 6, batchSize: conversationBatch, say: say)
             try LlavaCheckpointWriter.write(model, to: stage2)
             try? fm.removeItem(atPath: out + "/work/align.state")
             say("align done")
@@ -187,13 +190,23 @@ struct TrainSampleCommand: ParsableCommand {
             let model = try Self.load(stage2)
             let llava = try TrainableLlava(model: model, trainTower: true, trainProjector: true, full: .all(layers: config.text.numHiddenLayers))
             try conversationStage(name: "tune", llava: llava, set: set, settings: settings, tokenizer: tokenizer, pixels: pixels,
-                                  towerCache: nil, total: stageSteps[2], lr: 2e-4, stage: 3, say: say)
+                                  towerCache: nil, total: stageSteps[2], lr: 2e-4, stage: 3, turns: 6, batchSize: conversationBatch, say: say)
             try LlavaCheckpointWriter.write(model, to: stage3)
             try? fm.removeItem(atPath: out + "/work/tune.state")
             say("tune done")
         }
+        let stage4 = out + "/work/after-single"
+        if !fm.fileExists(atPath: stage4 + "/model.safetensors") {
+            let model = try Self.load(stage3)
+            let llava = try TrainableLlava(model: model, trainProjector: true, full: .all(layers: config.text.numHiddenLayers))
+            try conversationStage(name: "single", llava: llava, set: set, settings: settings, tokenizer: tokenizer, pixels: pixels,
+                                  towerCache: nil, total: stageSteps[3], lr: 3e-4, stage: 4, turns: 1, batchSize: conversationBatch * 4, say: say)
+            try LlavaCheckpointWriter.write(model, to: stage4)
+            try? fm.removeItem(atPath: out + "/work/single.state")
+            say("single done")
+        }
         for file in ["config.json", "model.safetensors"] {
-            let data = try Data(contentsOf: URL(fileURLWithPath: stage3 + "/" + file))
+            let data = try Data(contentsOf: URL(fileURLWithPath: stage4 + "/" + file))
             try AtomicFile.write(Array(data), to: modelDir + "/" + file)
         }
         say("model written to \(modelDir)")
@@ -224,7 +237,7 @@ struct TrainSampleCommand: ParsableCommand {
     /// answer closed by `</s>`), answer-only loss.
     func conversationStage(name: String, llava: TrainableLlava, set: SampleData, settings: SFTImageSettings, tokenizer: Tokenizer,
                            pixels: PixelCache, towerCache: (values: [Float], perImage: Int)?, total: Int, lr: Float, stage: UInt64,
-                           say: (String) -> Void) throws {
+                           turns: Int, batchSize: Int, say: (String) -> Void) throws {
         let trainer = try StageTrainer(parameters: llava.parameters, options: SFTOptions(
             learningRate: lr, warmupSteps: min(50, total / 10), totalSteps: total, minLearningRateRatio: 0.05,
             weightDecay: 0.01, maxGradNorm: 1))
@@ -232,12 +245,12 @@ struct TrainSampleCommand: ParsableCommand {
         if FileManager.default.fileExists(atPath: state) { try trainer.load(from: state); say("\(name): resumed at step \(trainer.step)") }
         var lossSum: Double = 0, count = 0
         while trainer.step < total {
-            let picks = set.batch(stage: stage, step: trainer.step, size: conversationBatch, count: set.trainImages.count, seed: seed)
+            let picks = set.batch(stage: stage, step: trainer.step, size: batchSize, count: set.trainImages.count, seed: seed)
             var samples: [TrainingSample] = []
             for i in picks {
                 let image = set.trainImages[i]
                 let values = towerCache == nil ? try pixels.values(image.path) : []
-                let messages = set.conversation(image: i, stage: stage, step: trainer.step, seed: seed)
+                let messages = set.conversation(image: i, stage: stage, step: trainer.step, seed: seed, turns: turns)
                 samples.append(try SFTData.conversation(messages, images: [values], format: .llava1_5, tokenizer: tokenizer, settings: settings))
             }
             let batch = SFTData.collate(samples, padId: llava.model.config.text.padTokenId ?? 0)
@@ -370,13 +383,14 @@ struct SampleData {
         }
     }
 
-    /// Image `index`'s questions in a seeded order as one conversation, each answer ending in `</s>`.
-    func conversation(image index: Int, stage: UInt64, step: Int, seed: UInt64) -> [ChatMessage] {
+    /// Image `index`'s questions in a seeded order as one conversation (the first `turns` of them),
+    /// each answer ending in `</s>`.
+    func conversation(image index: Int, stage: UInt64, step: Int, seed: UInt64, turns count: Int) -> [ChatMessage] {
         var turns = trainImages[index].turns
         var rng = SeededRandom(seed: SeededRandom.key(seed, stage, UInt64(step), UInt64(index)))
         if turns.count > 1 { for i in stride(from: turns.count - 1, to: 0, by: -1) { turns.swapAt(i, Int(rng.next() % UInt64(i + 1))) } }
         var messages: [ChatMessage] = []
-        for (k, t) in turns.enumerated() {
+        for (k, t) in turns.prefix(count).enumerated() {
             messages.append(ChatMessage(role: "user", text: t.question, images: k == 0 ? 1 : 0))
             messages.append(ChatMessage(role: "assistant", text: t.answer + "</s>"))
         }
