@@ -68,7 +68,15 @@ extension CalibrationRunner {
     /// back block by block (each reloaded and its forward recomputed from the kept input), and each
     /// block's parameter gradient is accumulated over the whole set before Σ|g ⊙ W| is taken.
     /// Returns Σ|g ⊙ W|, Σ g ⊙ W (a directional derivative, for checks) and the mean loss.
-    public func taylor(_ set: CalibrationSet, forward stats: ForwardStats) throws -> (absolute: [Double], signed: [Double], loss: Double) {
+    ///
+    /// The block gradient is never held whole: its tensors are split into consecutive groups of at
+    /// most `gradientBytes` (default: a quarter of the block's f32 size, at least 64 MiB; a tensor
+    /// larger than that is a group of its own), and the block's micro-batches are run forward and
+    /// backward once per group, forming only that group's gradients, which are reduced and freed
+    /// before the next group. The last pass also carries ∂L/∂input on to the block below. A model
+    /// whose block fits the budget takes one pass per block.
+    public func taylor(_ set: CalibrationSet, forward stats: ForwardStats, gradientBytes: Int? = nil)
+        throws -> (absolute: [Double], signed: [Double], loss: Double) {
         guard let spill = stats.blockInputs, spill.streams == layers else { throw CompressError("taylor needs the forward pass to keep block inputs") }
         guard set.predictedTokens > 0 else { throw CompressError("taylor needs text tokens to predict") }
         let h = config.hiddenSize, L = set.seqLen
@@ -78,38 +86,67 @@ extension CalibrationRunner {
         var absolute = [Double](repeating: 0, count: layers), signed = [Double](repeating: 0, count: layers)
         let chunks = chunks(set)
         let input = FloatBuffer(count: set.batch * L * h)
+        let x = FloatBuffer(count: L * h * min(microBatch, set.batch))
+        let upstream = FloatBuffer(count: L * h * min(microBatch, set.batch))
         for i in stride(from: layers - 1, through: 0, by: -1) {
             let weights = try block(i)
-            let grads = LlamaBlockGradients(config: config)
-            grads.inputNorm.zero(); grads.postNorm.zero()
+            let parameters = weights.named
+            let budget = gradientBytes ?? max(64 << 20, weights.parameterCount)  // f32 bytes / 4
+            let groups = Self.gradientGroups(parameters.map { ($0.suffix, 4 * $0.buffer.count) }, budget: budget)
             let blockOp = LlamaBlock(config: config, weights: weights)
             try spill.read(i, into: input)
-            let x = FloatBuffer(count: L * h * min(microBatch, set.batch))
-            ctx.positions.withUnsafeBufferPointer { pos in
-                ctx.invFreq.withUnsafeBufferPointer { inv in
-                    ctx.keyMask.withUnsafeBufferPointer { mask in
-                        for (first, count) in chunks {
-                            let saved = LlamaBlockActivations(config: config, batch: count, seqLen: L)
-                            let step = BlockStep(batch: count, seqLen: L)
-                            x.pointer.update(from: input.pointer + first * L * h, count: count * L * h)
-                            blockOp.forward(x.pointer, step: step, positions: pos.baseAddress!, invFreq: inv.baseAddress!,
-                                            attentionScaling: ctx.scaling, keyMask: mask.baseAddress! + first * L, saved: saved)
-                            blockOp.backward(dx.pointer + first * L * h, step: step, positions: pos.baseAddress!, invFreq: inv.baseAddress!,
-                                             attentionScaling: ctx.scaling, saved: saved, grads: grads)
+            for (k, group) in groups.enumerated() {
+                let last = k == groups.count - 1
+                let grads = LlamaBlockGradients(gradientsFor: config, forming: Set(group))
+                ctx.positions.withUnsafeBufferPointer { pos in
+                    ctx.invFreq.withUnsafeBufferPointer { inv in
+                        ctx.keyMask.withUnsafeBufferPointer { mask in
+                            for (first, count) in chunks {
+                                let saved = LlamaBlockActivations(config: config, batch: count, seqLen: L)
+                                let step = BlockStep(batch: count, seqLen: L)
+                                x.pointer.update(from: input.pointer + first * L * h, count: count * L * h)
+                                blockOp.forward(x.pointer, step: step, positions: pos.baseAddress!, invFreq: inv.baseAddress!,
+                                                attentionScaling: ctx.scaling, keyMask: mask.baseAddress! + first * L, saved: saved)
+                                // Only the last pass replaces ∂L/∂output with ∂L/∂input; the others work on a copy.
+                                let d: UnsafeMutablePointer<Float>
+                                if last { d = dx.pointer + first * L * h } else {
+                                    upstream.pointer.update(from: dx.pointer + first * L * h, count: count * L * h)
+                                    d = upstream.pointer
+                                }
+                                blockOp.backward(d, step: step, positions: pos.baseAddress!, invFreq: inv.baseAddress!,
+                                                 attentionScaling: ctx.scaling, saved: saved, grads: grads)
+                            }
                         }
                     }
                 }
-            }
-            for ((_, w), (_, g)) in zip(weights.named, grads.named) {
-                for j in 0..<w.count {
-                    let p = Double(w.pointer[j]) * Double(g.pointer[j])
-                    absolute[i] += abs(p)
-                    signed[i] += p
+                let formed = Dictionary(uniqueKeysWithValues: grads.named.map { ($0.suffix, $0.buffer) })
+                for (suffix, w) in parameters where group.contains(suffix) {
+                    guard let g = formed[suffix], g.count == w.count else { throw CompressError("no gradient formed for \(suffix)") }
+                    for j in 0..<w.count {
+                        let p = Double(w.pointer[j]) * Double(g.pointer[j])
+                        absolute[i] += abs(p)
+                        signed[i] += p
+                    }
                 }
             }
             progress?("taylor", i)
         }
         return (absolute, signed, loss)
+    }
+
+    /// Splits tensors (name, bytes), in order, into consecutive groups of at most `budget` bytes; a
+    /// tensor larger than the budget is a group of its own.
+    static func gradientGroups(_ tensors: [(String, Int)], budget: Int) -> [[String]] {
+        var groups: [[String]] = [], current: [String] = [], bytes = 0
+        for (name, size) in tensors {
+            if !current.isEmpty && bytes + size > budget {
+                groups.append(current)
+                current = []; bytes = 0
+            }
+            current.append(name); bytes += size
+        }
+        if !current.isEmpty { groups.append(current) }
+        return groups
     }
 
     /// Leave-one-out losses with block-level streaming: the blocks in `removed` are skipped

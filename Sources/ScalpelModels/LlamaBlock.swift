@@ -124,7 +124,8 @@ public struct LlamaBlock {
     }
 
     /// Given `dx = ∂L/∂y` for the block output, replaces it in place with `∂L/∂x` and accumulates
-    /// parameter gradients into `grads` (nil: frozen block, only `dx` flows). Uses the activations
+    /// parameter gradients into `grads` (nil: frozen block, only `dx` flows; an empty buffer in it:
+    /// that gradient is not formed, see `init(gradientsFor:forming:)`). Uses the activations
     /// `forward` saved; `positions` and `invFreq` as passed to it.
     public func backward(
         _ dx: UnsafeMutablePointer<Float>, step: BlockStep, positions: UnsafePointer<Int32>,
@@ -140,21 +141,21 @@ public struct LlamaBlock {
         let dHidden = FloatBuffer(count: n * f)
         let dGate = FloatBuffer(count: n * f)
         let dUp = FloatBuffer(count: n * f)
-        Linear.backward(dX: dHidden.pointer, dWeight: g?.down.pointer, dBias: g?.downBias?.pointer, dOut: dx, x: a.hidden.pointer,
+        Linear.backward(dX: dHidden.pointer, dWeight: g?.down.formedPointer, dBias: g?.downBias?.pointer, dOut: dx, x: a.hidden.pointer,
                         weight: w.down.pointer, n: n, inFeatures: f, outFeatures: h)
         ad.down?.backward(dX: dHidden.pointer, dOut: dx, x: a.hidden.pointer, n: n)
         SwiGLU.backward(dGate: dGate.pointer, dUp: dUp.pointer, dOut: dHidden.pointer, gate: a.gate.pointer, up: a.up.pointer, count: n * f)
-        Linear.backward(dX: dNormed.pointer, dWeight: g?.gate.pointer, dBias: g?.gateBias?.pointer, dOut: dGate.pointer, x: a.normed2.pointer,
+        Linear.backward(dX: dNormed.pointer, dWeight: g?.gate.formedPointer, dBias: g?.gateBias?.pointer, dOut: dGate.pointer, x: a.normed2.pointer,
                         weight: w.gate.pointer, n: n, inFeatures: h, outFeatures: f)
         ad.gate?.backward(dX: dNormed.pointer, dOut: dGate.pointer, x: a.normed2.pointer, n: n)
-        Linear.backward(dX: dNormed.pointer, dWeight: g?.up.pointer, dBias: g?.upBias?.pointer, dOut: dUp.pointer, x: a.normed2.pointer,
+        Linear.backward(dX: dNormed.pointer, dWeight: g?.up.formedPointer, dBias: g?.upBias?.pointer, dOut: dUp.pointer, x: a.normed2.pointer,
                         weight: w.up.pointer, n: n, inFeatures: h, outFeatures: f)
         ad.up?.backward(dX: dNormed.pointer, dOut: dUp.pointer, x: a.normed2.pointer, n: n)
-        RMSNorm.backward(dX: dx, dWeight: g?.postNorm.pointer, dOut: dNormed.pointer, x: a.residual1.pointer,
+        RMSNorm.backward(dX: dx, dWeight: g?.postNorm.formedPointer, dOut: dNormed.pointer, x: a.residual1.pointer,
                          weight: w.postNorm.pointer, rstd: a.rstd2.pointer, n: n, dim: h)
         // Attention branch.
         let dAttended = FloatBuffer(count: n * qd)
-        Linear.backward(dX: dAttended.pointer, dWeight: g?.o.pointer, dBias: g?.oBias?.pointer, dOut: dx, x: a.attended.pointer,
+        Linear.backward(dX: dAttended.pointer, dWeight: g?.o.formedPointer, dBias: g?.oBias?.pointer, dOut: dx, x: a.attended.pointer,
                         weight: w.o.pointer, n: n, inFeatures: qd, outFeatures: h)
         ad.o?.backward(dX: dAttended.pointer, dOut: dx, x: a.attended.pointer, n: n)
         let dQ = FloatBuffer(count: n * qd), dK = FloatBuffer(count: n * kvd), dV = FloatBuffer(count: n * kvd)
@@ -165,16 +166,16 @@ public struct LlamaBlock {
         Rope.backward(dX: dQPre.pointer, dOut: dQ.pointer, positions: positions, invFreq: invFreq, n: n, heads: heads, headDim: hd, attentionScaling: attentionScaling)
         Rope.backward(dX: dKPre.pointer, dOut: dK.pointer, positions: positions, invFreq: invFreq, n: n, heads: kvHeads, headDim: hd, attentionScaling: attentionScaling)
         dNormed.zero()
-        Linear.backward(dX: dNormed.pointer, dWeight: g?.q.pointer, dBias: g?.qBias?.pointer, dOut: dQPre.pointer, x: a.normed1.pointer,
+        Linear.backward(dX: dNormed.pointer, dWeight: g?.q.formedPointer, dBias: g?.qBias?.pointer, dOut: dQPre.pointer, x: a.normed1.pointer,
                         weight: w.q.pointer, n: n, inFeatures: h, outFeatures: qd)
         ad.q?.backward(dX: dNormed.pointer, dOut: dQPre.pointer, x: a.normed1.pointer, n: n)
-        Linear.backward(dX: dNormed.pointer, dWeight: g?.k.pointer, dBias: g?.kBias?.pointer, dOut: dKPre.pointer, x: a.normed1.pointer,
+        Linear.backward(dX: dNormed.pointer, dWeight: g?.k.formedPointer, dBias: g?.kBias?.pointer, dOut: dKPre.pointer, x: a.normed1.pointer,
                         weight: w.k.pointer, n: n, inFeatures: h, outFeatures: kvd)
         ad.k?.backward(dX: dNormed.pointer, dOut: dKPre.pointer, x: a.normed1.pointer, n: n)
-        Linear.backward(dX: dNormed.pointer, dWeight: g?.v.pointer, dBias: g?.vBias?.pointer, dOut: dV.pointer, x: a.normed1.pointer,
+        Linear.backward(dX: dNormed.pointer, dWeight: g?.v.formedPointer, dBias: g?.vBias?.pointer, dOut: dV.pointer, x: a.normed1.pointer,
                         weight: w.v.pointer, n: n, inFeatures: h, outFeatures: kvd)
         ad.v?.backward(dX: dNormed.pointer, dOut: dV.pointer, x: a.normed1.pointer, n: n)
-        RMSNorm.backward(dX: dx, dWeight: g?.inputNorm.pointer, dOut: dNormed.pointer, x: a.input.pointer,
+        RMSNorm.backward(dX: dx, dWeight: g?.inputNorm.formedPointer, dOut: dNormed.pointer, x: a.input.pointer,
                          weight: w.inputNorm.pointer, rstd: a.rstd1.pointer, n: n, dim: h)
     }
 }
