@@ -57,7 +57,7 @@ let package = Package(
             name: "scalpel",
             dependencies: [
                 "ScalpelTensor", "ScalpelFormats", "ScalpelModels", "ScalpelEngine", "ScalpelTUI", "ScalpelData",
-                "ScalpelCompress",
+                "ScalpelCompress", "ScalpelTrain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

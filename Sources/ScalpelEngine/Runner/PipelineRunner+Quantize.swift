@@ -37,6 +37,9 @@ extension PipelineRunner {
         }
         let began = emitter.elapsed
         runner.progress = { [self] done, total in progress(progressStage, done: done, total: total, unit: "blocks", since: began) }
-        return try runner.run(settings, calibration: sequences)
+        let decoder = try runner.run(settings, calibration: sequences)
+        // The recipe's keep_fp16 names are checked when it loads; the exporters honour what is kept.
+        decoder.keepFP16 = KeepFP16(parts: Set(q.keepFP16.compactMap(KeepFP16.Part.init(rawValue:))))
+        return decoder
     }
 }
