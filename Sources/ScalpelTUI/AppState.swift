@@ -59,6 +59,9 @@ public struct AppState: Hashable, Sendable {
         self.notice = notice
         self.context = context
         self.steps = context.steps
+        if let d = model.summary?.decoder {
+            quant.groupSize = QuantPlan.largestGroup(dividing: [d.hiddenSize, d.intermediateSize, d.heads * d.headDim])
+        }
     }
 
     /// The theme in use.

@@ -131,7 +131,9 @@ enum LayersScreenView {
                      "taylor": "taylor", "loo_ppl": "loo ppl", "sleb": "sleb"]
         let parts = criterion.split(separator: "/", maxSplits: 1).map(String.init)
         let base = names[parts[0]] ?? parts[0]
-        return parts.count > 1 ? "\(base)/\(parts[1].prefix(3))" : base
+        guard parts.count > 1 else { return base }
+        let suffix = ["image": "img", "text": "txt"][parts[1]] ?? String(parts[1].prefix(3))
+        return "\(base.prefix(12 - suffix.count - 1))/\(suffix)"
     }
 
     /// `1st`, `2nd`, `3rd`, `4th`, `11th`, `22nd`.

@@ -29,6 +29,11 @@ public struct QuantPlan: Hashable, Sendable {
     /// Creates the default plan: AWQ 4-bit, groups of 128, embeddings/head/vision/projector 16-bit, 2048 tokens, 4 GB.
     public init() {}
 
+    /// The largest offered group size that divides every width in `widths` (0, per channel, when none does).
+    public static func largestGroup(dividing widths: [Int]) -> Int {
+        [128, 64, 32].first { g in widths.allSatisfy { $0 > 0 && $0 % g == 0 } } ?? 0
+    }
+
     /// Whether weights are quantized.
     public var quantizes: Bool { method != "none" }
 

@@ -149,7 +149,7 @@ extension EndToEndTests {
         // The estimate on the Quantize screen, then the same after dropping a block.
         try session.keys("3")
         try session.waitFor("Deploy memory")
-        try session.keys("j", "j", "h", "h")       // group size 128 → 32 (the fixture's widths are 64 and 160)
+        try session.waitFor("Group size         32")   // the largest group dividing the fixture's widths (64, 160)
         try session.keys("G", "k", "Enter", "C-u")
         try session.literal("32768")
         try session.keys("Enter")

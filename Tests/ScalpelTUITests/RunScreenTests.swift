@@ -64,7 +64,7 @@ func cannedRun(_ id: String, steps: Int, finished: Bool = true, lossScale: Doubl
     @Test func beforeLaunchAt100x30() throws {
         try expectScreen(runState(), [
         " 1 Model │ 2 Layers │ 3 Quantize │ 4 Run │ 5 Compare                                     llama-fp32",
-        "r launches: drop 0 · AWQ 4-bit g128 · 20 SFT steps (+/- steps)",
+        "r launches: drop 0 · AWQ 4-bit g32 · 20 SFT steps (+/- steps)",
         "╭ Stages ───────────────────────╮╭ Progress ───────────────────────────────────────────────────────╮",
         "│ none yet                      ││ no progress yet                                                 │",
         "╰───────────────────────────────╯│                                                                 │",
