@@ -19,12 +19,12 @@ if [[ ! -x "$SCALPEL" ]]; then
   exit 1
 fi
 SCALPEL="$(cd "$(dirname "$SCALPEL")" && pwd)/$(basename "$SCALPEL")"
-IMPORTS="import torch, transformers, peft, accelerate, gguf, pytest, yaml, safetensors, numpy"
+IMPORTS="import torch, transformers, peft, accelerate, gguf, pytest, yaml, safetensors, numpy, PIL"
 if ! "$VENV/bin/python" -c "$IMPORTS" 2>/dev/null; then
   echo "installing torch, transformers, peft, accelerate, gguf and pytest into $VENV" >&2
   python3 -m venv "$VENV"
   "$VENV/bin/python" -m pip install --quiet "torch>=2.1" "transformers>=4.45" "peft>=0.12" "accelerate>=0.30" \
-    "gguf>=0.10" "safetensors>=0.4" "pyyaml>=6" "numpy>=1.24" "pytest>=7"
+    "gguf>=0.10" "safetensors>=0.4" "pyyaml>=6" "numpy>=1.24" "pytest>=7" "pillow>=10"
   "$VENV/bin/python" -c "$IMPORTS"
 fi
 WORK="$(mktemp -d)"
