@@ -16,7 +16,7 @@ public protocol LinearAdapter: AnyObject {
 }
 
 /// The adapters attached to one decoder block's seven linear layers (nil: none on that layer).
-public struct LlamaBlockAdapters {
+public struct LlamaBlockAdapters: BlockLinearSlots {
     public var q, k, v, o: (any LinearAdapter)?
     public var gate, up, down: (any LinearAdapter)?
 
@@ -27,34 +27,6 @@ public struct LlamaBlockAdapters {
         "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
         "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj",
     ]
-
-    /// The adapter on the linear named by `suffix` (one of `moduleSuffixes`).
-    public subscript(suffix: String) -> (any LinearAdapter)? {
-        get {
-            switch suffix {
-            case "self_attn.q_proj": q
-            case "self_attn.k_proj": k
-            case "self_attn.v_proj": v
-            case "self_attn.o_proj": o
-            case "mlp.gate_proj": gate
-            case "mlp.up_proj": up
-            case "mlp.down_proj": down
-            default: nil
-            }
-        }
-        set {
-            switch suffix {
-            case "self_attn.q_proj": q = newValue
-            case "self_attn.k_proj": k = newValue
-            case "self_attn.v_proj": v = newValue
-            case "self_attn.o_proj": o = newValue
-            case "mlp.gate_proj": gate = newValue
-            case "mlp.up_proj": up = newValue
-            case "mlp.down_proj": down = newValue
-            default: break
-            }
-        }
-    }
 
     /// Whether no layer has an adapter.
     public var isEmpty: Bool { Self.moduleSuffixes.allSatisfy { self[$0] == nil } }

@@ -48,7 +48,7 @@ extension LlamaModel {
         let shapes: [LlamaBlockWeights.LinearRole: [Int]] = [
             .q: [qd, h], .k: [kvd, h], .v: [kvd, h], .o: [h, qd], .gate: [f, h], .up: [f, h], .down: [h, f],
         ]
-        let packed = PackedBlockLinears()
+        var packed = PackedBlockLinears()  // `var`: the slot subscript is a protocol setter
         var linears: [FloatBuffer] = []
         for role in LlamaBlockWeights.LinearRole.allCases {
             let name = names.layer(i, role.suffix + ".weight"), shape = shapes[role]!
