@@ -85,12 +85,11 @@ public final class CLIPVisionModel: @unchecked Sendable {
         return pixelValues.count / per
     }
 
-    /// `hidden_states[0]` for `images` images at `pixelValues`: patch embeddings behind the class
-    /// embedding, plus position embeddings, through `pre_layrnorm`; `[images·(patches+1), hidden]`.
-    public func embed(pixelValues: UnsafePointer<Float>, images: Int) -> FloatBuffer {
-        let c = config, h = c.hiddenSize, p = c.patchSize, s = c.imageSize, side = c.patchesPerSide
-        let patches = c.numPatches, width = c.numChannels * p * p, t = tokensPerImage
-        // Gather every patch as a row of `width` values in the kernel's (channel, row, column) order.
+    /// Every patch of `images` preprocessed images as one row of `channels × patch × patch` values, in the
+    /// patch convolution's (channel, row, column) order: the input of the patch embedding as a linear.
+    public func patchRows(_ pixelValues: UnsafePointer<Float>, images: Int) -> FloatBuffer {
+        let c = config, p = c.patchSize, s = c.imageSize, side = c.patchesPerSide
+        let patches = c.numPatches, width = c.numChannels * p * p
         let rows = FloatBuffer(count: images * patches * width)
         for b in 0..<images {
             let image = pixelValues + b * valuesPerImage
@@ -106,6 +105,15 @@ public final class CLIPVisionModel: @unchecked Sendable {
                 }
             }
         }
+        return rows
+    }
+
+    /// `hidden_states[0]` for `images` images at `pixelValues`: patch embeddings behind the class
+    /// embedding, plus position embeddings, through `pre_layrnorm`; `[images·(patches+1), hidden]`.
+    public func embed(pixelValues: UnsafePointer<Float>, images: Int) -> FloatBuffer {
+        let c = config, h = c.hiddenSize, p = c.patchSize
+        let patches = c.numPatches, width = c.numChannels * p * p, t = tokensPerImage
+        let rows = patchRows(pixelValues, images: images)
         let embedded = FloatBuffer(count: images * patches * h)
         Linear.forward(out: embedded.pointer, x: rows.pointer, weight: patchEmbedding.pointer, bias: nil,
                        n: images * patches, inFeatures: width, outFeatures: h)

@@ -128,23 +128,9 @@ public final class TrainableVisionTower: @unchecked Sendable {
 
     /// Patch rows → linear → class and position embeddings → `pre_layrnorm`, keeping the pieces.
     private func embed(_ pixels: UnsafePointer<Float>, images: Int, indices: [Int], keepClassToken: Bool) -> (FloatBuffer, Pass) {
-        let c = tower.config, h = c.hiddenSize, p = c.patchSize, s = c.imageSize, side = c.patchesPerSide
+        let c = tower.config, h = c.hiddenSize, p = c.patchSize
         let patches = c.numPatches, width = c.numChannels * p * p, t = tower.tokensPerImage
-        let rows = FloatBuffer(count: images * patches * width)
-        for b in 0..<images {
-            let image = pixels + b * tower.valuesPerImage
-            for py in 0..<side {
-                for px in 0..<side {
-                    var dst = rows.pointer + ((b * patches) + py * side + px) * width
-                    for ch in 0..<c.numChannels {
-                        for ky in 0..<p {
-                            dst.update(from: image + (ch * s + py * p + ky) * s + px * p, count: p)
-                            dst += p
-                        }
-                    }
-                }
-            }
-        }
+        let rows = tower.patchRows(pixels, images: images)
         let projected = FloatBuffer(count: images * patches * h)
         Linear.forward(out: projected.pointer, x: rows.readPointer, weight: tower.patchEmbedding.readPointer, bias: nil,
                        n: images * patches, inFeatures: width, outFeatures: h)
