@@ -33,8 +33,8 @@ struct MemoryEstimateCommand: ParsableCommand {
     @Option(help: "Sequences decoded at once.")
     var batch = 1
 
-    @Option(help: "Parts kept in fp16, comma-separated from embeddings, head, vision, projector; the others are quantized like the decoder linears.")
-    var keepFp16: String = "embeddings,head,vision,projector"
+    @Option(help: "Parts kept in fp16, comma-separated from embed_tokens, lm_head, vision_tower, projector (or none), as scalpel quantize takes them; the others are quantized like the decoder linears.")
+    var keepFp16: String = "embed_tokens,lm_head,vision_tower,projector"
 
     @Flag(help: "Print JSON.")
     var json = false
@@ -48,14 +48,12 @@ struct MemoryEstimateCommand: ParsableCommand {
             return i
         })
         guard let zf = MemoryEstimate.ZeroFormat(rawValue: zeroFormat) else { throw ValidationError("--zero-format must be awq-gemm, fp16-zeros, symmetric or gguf") }
-        let keep = Set(keepFp16.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
-        for part in keep where !["embeddings", "head", "vision", "projector"].contains(part) {
-            throw ValidationError("--keep-fp16: unknown part '\(part)' (embeddings, head, vision, projector)")
-        }
+        let keep: KeepFP16
+        do { keep = try KeepFP16(parsing: keepFp16) } catch { throw ValidationError("\(error)") }
         let scheme: QuantScheme? = bits >= 16 ? nil : QuantScheme(bits: bits, groupSize: group > 0 ? group : nil, symmetric: symmetric)
         let options = MemoryEstimate.Options(drop: dropped, scheme: scheme, zeroFormat: symmetric && zf == .awqGemm ? .symmetric : zf,
-                                             keepEmbeddings: keep.contains("embeddings"), keepHead: keep.contains("head"),
-                                             keepVision: keep.contains("vision"), keepProjector: keep.contains("projector"),
+                                             keepEmbeddings: keep.keeps(.embeddings), keepHead: keep.keeps(.head),
+                                             keepVision: keep.keeps(.vision), keepProjector: keep.keeps(.projector),
                                              context: ctx, batch: batch, metadataBytes: metadata)
         let e: MemoryEstimate
         do {

@@ -176,7 +176,7 @@ struct QuantizeCommand: ParsableCommand {
             summary["perplexity"] = perplexities[eval[0]]
             summary["perplexities"] = perplexities
         }
-        summary["peak_rss_bytes"] = peakRSS()
+        summary["peak_rss_bytes"] = peakResidentBytes()
         if let emitter {
             for (file, p) in ((summary["perplexities"] as? [String: Double]) ?? [:]).sorted(by: { $0.key < $1.key }) {
                 emitter.emit(.metric(name: "perplexity", value: p, split: file, step: nil))
@@ -196,7 +196,7 @@ struct QuantizeCommand: ParsableCommand {
         if json {
             try JSONOutput.print(summary)
         } else {
-            print("\(method.rawValue) \(scheme) in \(String(format: "%.1f", seconds)) s, peak RSS \(peakRSS() / (1 << 20)) MiB")
+            print("\(method.rawValue) \(scheme) in \(String(format: "%.1f", seconds)) s, peak RSS \(peakResidentBytes() / (1 << 20)) MiB")
             for file in eval {
                 if let p = (summary["perplexities"] as? [String: Double])?[file] { print(String(format: "perplexity %.4f  ", p) + file) }
             }
@@ -204,9 +204,4 @@ struct QuantizeCommand: ParsableCommand {
         }
     }
 
-    func peakRSS() -> Int {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return usage.ru_maxrss * 1024
-    }
 }

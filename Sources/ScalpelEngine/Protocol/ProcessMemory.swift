@@ -1,4 +1,5 @@
 import Foundation
+import ScalpelCompress
 
 /// The engine process's resident memory, in bytes.
 public struct ProcessMemory: Sendable, Equatable {
@@ -18,14 +19,7 @@ public struct ProcessMemory: Sendable, Equatable {
             }
             if let rss, let hwm { return ProcessMemory(resident: rss, peak: max(rss, hwm)) }
         }
-        var usage = rusage()
-        #if os(Linux)
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        let peak = usage.ru_maxrss * 1024
-        #else
-        getrusage(RUSAGE_SELF, &usage)
-        let peak = usage.ru_maxrss
-        #endif
+        let peak = peakResidentBytes()
         return ProcessMemory(resident: peak, peak: peak)
     }
 
