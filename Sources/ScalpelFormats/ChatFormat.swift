@@ -30,6 +30,33 @@ public enum ChatFormat: Sendable, Equatable {
     /// The image placeholder in prompts.
     public static let imageToken = "<image>"
 
+    /// The Jinja chat template that renders `llava1_5` exactly as `render(_:addGenerationPrompt:)`:
+    /// `llava-hf/llava-1.5-7b-hf`'s template (images first as `<image>\n`, then the text and one
+    /// space; `{% generation %}` around assistant text), also taking a message's `content` as a plain
+    /// string. A LLaVA folder holds it in `chat_template.json` (`llava1_5ChatTemplateFile`), where
+    /// transformers' `processor.apply_chat_template` finds it; `detect(template:)` reads it as `.llava1_5`.
+    public static let llava1_5ChatTemplate = """
+        {% for message in messages %}{% if message['role'] != 'system' %}\
+        {{ message['role'].upper() + ': '}}{% endif %}\
+        {% if message['content'] is string %}\
+        {% if message['role'] != 'assistant' %}{{ message['content'] + ' '}}\
+        {% else %}{% generation %}{{ message['content'] + ' '}}{% endgeneration %}{% endif %}\
+        {% else %}\
+        {# Render all images first #}{% for content in message['content'] | selectattr('type', 'equalto', 'image') %}\
+        {{ '<image>\n' }}{% endfor %}\
+        {# Render all text next #}{% if message['role'] != 'assistant' %}\
+        {% for content in message['content'] | selectattr('type', 'equalto', 'text') %}{{ content['text'] + ' '}}{% endfor %}\
+        {% else %}{% for content in message['content'] | selectattr('type', 'equalto', 'text') %}\
+        {% generation %}{{ content['text'] + ' '}}{% endgeneration %}{% endfor %}{% endif %}\
+        {% endif %}{% endfor %}{% if add_generation_prompt %}{{ 'ASSISTANT:' }}{% endif %}
+        """
+
+    /// The contents of a LLaVA folder's `chat_template.json`: `{"chat_template": llava1_5ChatTemplate}`,
+    /// pretty-printed, with a final newline.
+    public static var llava1_5ChatTemplateFile: String {
+        JSONValue.object(["chat_template": .string(llava1_5ChatTemplate)]).prettyPrinted() + "\n"
+    }
+
     /// The format's name, as `named(_:)` accepts it.
     public var name: String {
         switch self {

@@ -4,28 +4,27 @@
 # importance criterion chooses (and its scores), pruned checkpoints tensor-equal, RTN/GPTQ/AWQ weights and the
 # AWQ/GGUF exports, SFT loss curves of `scalpel sft` for the same seed and data, whole runs (`scalpel run` of the
 # same recipe: same blocks, same pruned and quantized checkpoints, same perplexity), resuming, the ssh plumbing
-# with a local stand-in, and every event line through `scalpel protocol check`.
+# with a local stand-in, every event line through `scalpel protocol check`, and conversations on the sample
+# LLaVA model (its chat template against the Swift engine's format and token ids, calibration with images,
+# LLaVA SFT, VQA answers).
 # torch, transformers, peft, accelerate, gguf and pytest come from PyPI into a cached venv
-# ($SCALPEL_TORCH_VENV, default ~/.cache/scalpel/torch-venv), reused when it already imports them; a first
-# install downloads about 5 GB (torch with its CUDA libraries) and took 17 minutes here.
+# (backends/torch/scripts/venv.sh: $SCALPEL_TORCH_VENV, default ~/.cache/scalpel/torch-venv), reused when it
+# already imports them; a first install downloads about 5 GB (torch with its CUDA libraries) and took 17
+# minutes here.
 # Usage: scripts/checks/torch-conformance.sh [path/to/scalpel]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 SCALPEL="${1:-$ROOT/.build/release/scalpel}"
-VENV="${SCALPEL_TORCH_VENV:-$HOME/.cache/scalpel/torch-venv}"
 if [[ ! -x "$SCALPEL" ]]; then
   echo "torch-conformance: no scalpel binary at $SCALPEL (build it, or pass its path)" >&2
   echo "torch-conformance: 0 passed, 1 failed"
   exit 1
 fi
 SCALPEL="$(cd "$(dirname "$SCALPEL")" && pwd)/$(basename "$SCALPEL")"
-IMPORTS="import torch, transformers, peft, accelerate, gguf, pytest, yaml, safetensors, numpy, PIL"
-if ! "$VENV/bin/python" -c "$IMPORTS" 2>/dev/null; then
-  echo "installing torch, transformers, peft, accelerate, gguf and pytest into $VENV" >&2
-  python3 -m venv "$VENV"
-  "$VENV/bin/python" -m pip install --quiet "torch>=2.1" "transformers>=4.45" "peft>=0.12" "accelerate>=0.30" \
-    "gguf>=0.10" "safetensors>=0.4" "pyyaml>=6" "numpy>=1.24" "pytest>=7" "pillow>=10"
-  "$VENV/bin/python" -c "$IMPORTS"
+if ! VENV="$("$ROOT/backends/torch/scripts/venv.sh")"; then
+  echo "torch-conformance: cannot provision the torch venv" >&2
+  echo "torch-conformance: 0 passed, 1 failed"
+  exit 1
 fi
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT

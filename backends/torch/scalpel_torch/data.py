@@ -1,11 +1,11 @@
 """Calibration and evaluation data as the Swift engine reads it (ScalpelCompress.CalibrationSet):
 plain text tokenized without special tokens and cut into consecutive windows of `seq_len` tokens (the first
 `samples` of them; a short last window kept when it has ≥ 2 tokens), `.ids` files of whitespace-separated
-token ids cut the same way, and LLaVA conversation JSON (through the model folder's processor)."""
+token ids cut the same way, and LLaVA conversation JSON (rendered in the model's chat format, images through its
+vision tower; see `prompts`)."""
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 
@@ -104,68 +104,62 @@ def calibration(path: str, loaded, samples: int, seq_len: int) -> CalibrationSet
 
 
 def conversations(path: str, loaded, samples: int, seq_len: int) -> CalibrationSet:
-    """LLaVA conversation JSON through the folder's processor (chat template + image features)."""
-    from transformers import AutoProcessor
+    """LLaVA conversation JSON as CalibrationSet.conversations: each record rendered in the model's chat format
+    without the generation prompt, tokenized with special tokens, each image token repeated once per image
+    feature and those rows of the input embeddings filled with the vision tower's projected features; cut to
+    `seq_len`."""
+    from .chat import ChatError, calibration_records
+    from .model import ModelError
+    from .prompts import Prompter
     try:
-        from PIL import Image
-    except ImportError:
-        raise DataError("LLaVA conversation data needs pillow (pip install 'scalpel-torch[vision]')") from None
-    records = read_conversations(path)[:samples]
+        records = calibration_records(path)
+    except ChatError as e:
+        raise DataError(str(e)) from None
+    chosen = records[:samples]
+    if not chosen:
+        raise DataError(f"{path}: the conversation file holds no records")
+    warnings = []
     try:
-        processor = AutoProcessor.from_pretrained(loaded.folder)
-    except Exception as e:  # noqa: BLE001 - transformers raises many kinds
-        raise DataError(f"{loaded.folder}: no processor for conversation data ({e})") from None
-    image_id = loaded.config.get("image_token_index", loaded.config.get("image_token_id", 32000))
-    seqs, classes, embeds = [], [], []
-    for rec in records:
-        text = processor.apply_chat_template(rec["messages"], tokenize=False)
-        images = [Image.open(rec["image"]).convert("RGB")] if rec.get("image") else None
-        batch = processor(text=text, images=images, return_tensors="pt")
-        ids = batch["input_ids"][0][:seq_len]
-        with torch.no_grad():
-            e = loaded.model.get_input_embeddings()(ids[None].to(loaded.device))
-            if images is not None:
-                feats = loaded.model.get_image_features(pixel_values=batch["pixel_values"].to(loaded.device),
-                                                        vision_feature_layer=loaded.config.get("vision_feature_layer", -2),
-                                                        vision_feature_select_strategy=loaded.config.get("vision_feature_select_strategy", "default"))
-                feats = torch.cat(list(feats), 0) if isinstance(feats, (list, tuple)) else feats.reshape(-1, e.shape[-1])
-                mask = ids == image_id
-                e[0, mask.to(e.device)] = feats[: int(mask.sum())].to(e.dtype)
-        seqs.append(ids.tolist())
-        classes.append([2 if t == image_id else 1 for t in ids.tolist()])
-        embeds.append(e[0])
-    s = CalibrationSet(seqs, classes, seq_len, embeddings=embeds)
+        prompter = Prompter.open(loaded.folder, loaded.config)
+        note = prompter.check(chosen[0].messages)
+        if note:
+            warnings.append(f"{loaded.folder}: {note}; using the {prompter.format.name} format")
+        seqs, classes, embeds = [], [], []
+        for i, rec in enumerate(chosen):
+            shown = sum(m.images for m in rec.messages)
+            if shown and (shown != 1 or rec.image is None) and prompter.is_llava:
+                raise DataError(f"{path}: record {i}: one image per record is supported (found {shown} placeholders, "
+                                f"image {rec.image or 'none'})")
+            ids = prompter.prompt_ids(rec.messages, f"{path}: record {i}", generation=False)
+            if len(ids) > seq_len:
+                warnings.append(f"record {i}: {len(ids)} tokens cut to {seq_len}")
+            pixels = prompter.pixel_values(rec.image) if shown else None
+            ids = ids[:seq_len]
+            t = torch.tensor(ids, device=loaded.device)
+            with torch.no_grad():
+                e = loaded.model.get_input_embeddings()(t[None])
+                if pixels is not None:
+                    feats = image_features(loaded, pixels)
+                    mask = t == prompter.image_token
+                    e[0, mask] = feats[: int(mask.sum())].to(e.dtype)
+            seqs.append(ids)
+            classes.append([2 if prompter.is_llava and x == prompter.image_token else 1 for x in ids])
+            embeds.append(e[0])
+    except ModelError as e:
+        raise DataError(str(e)) from None
+    s = CalibrationSet(seqs, classes, seq_len, warnings=warnings, embeddings=embeds)
+    if len(chosen) < samples:
+        s.warnings.append(f"the file gave {len(chosen)} sample(s), fewer than the {samples} asked")
     return s
 
 
-def read_conversations(path: str) -> list[dict]:
-    """`[{"image", "conversations": [{"from", "value"}]}]` → chat messages and image paths."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except (OSError, json.JSONDecodeError) as e:
-        raise DataError(f"{path}: cannot read conversation JSON ({e})") from None
-    if not isinstance(data, list):
-        raise DataError(f"{path}: expected a list of conversation records")
-    out = []
-    base = os.path.dirname(os.path.abspath(path))
-    for i, rec in enumerate(data):
-        convs = rec.get("conversations") if isinstance(rec, dict) else None
-        if not isinstance(convs, list) or not convs:
-            raise DataError(f"{path}: record {i} has no conversations")
-        messages = []
-        for turn in convs:
-            role = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant"}.get(turn.get("from"))
-            if role is None:
-                raise DataError(f"{path}: record {i}: unknown speaker {turn.get('from')!r}")
-            value = str(turn.get("value", ""))
-            content = []
-            if "<image>" in value:
-                content.append({"type": "image"})
-                value = value.replace("<image>", "").strip()
-            content.append({"type": "text", "text": value})
-            messages.append({"role": role, "content": content})
-        image = rec.get("image")
-        out.append({"messages": messages, "image": os.path.join(base, image) if image else None,
-                    "turns": [(t.get("from"), str(t.get("value", ""))) for t in convs]})
-    return out
+def image_features(loaded, pixels: torch.Tensor) -> torch.Tensor:
+    """The projected image features of a LLaVA model, [images·features, hidden]."""
+    feats = loaded.model.get_image_features(pixel_values=pixels.to(loaded.device, torch.float32),
+                                            vision_feature_layer=loaded.config.get("vision_feature_layer", -2),
+                                            vision_feature_select_strategy=loaded.config.get("vision_feature_select_strategy", "default"))
+    if hasattr(feats, "pooler_output"):
+        feats = feats.pooler_output
+    if isinstance(feats, (list, tuple)):
+        feats = torch.cat([f.reshape(-1, f.shape[-1]) for f in feats], 0)
+    return feats.reshape(-1, feats.shape[-1])

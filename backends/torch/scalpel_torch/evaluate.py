@@ -10,7 +10,7 @@ import re
 import torch
 import torch.nn.functional as F
 
-from .data import DataError, read_conversations, text_windows, token_stream
+from .data import DataError, text_windows, token_stream
 from .model import Loaded
 
 NUMBER_WORDS = {"zero": "0", "none": "0", "no": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
@@ -88,40 +88,69 @@ def score(items: list[dict], predictions: dict[str, str]) -> dict:
             "majority": majority_correct / n if n else 0.0, "per_type": per_type, "missing": missing}
 
 
-def vqa_items(path: str) -> list[dict]:
-    with open(path, encoding="utf-8") as f:
-        records = json.load(f)
-    if not isinstance(records, list):
-        raise DataError(f"{path}: not a JSON array of conversation records")
-    items = []
-    for i, rec in enumerate(records):
-        if "id" not in rec:
-            raise DataError(f"{path}: record {i} has no id")
-        gpt = next((t for t in rec.get("conversations", []) if t.get("from") == "gpt"), None)
-        if gpt is None:
-            raise DataError(f"{path}: record {rec['id']} has no gpt answer")
-        items.append({"id": str(rec["id"]), "type": rec.get("type", "all"), "reference": gpt["value"]})
-    return items
-
-
-def accuracy(loaded: Loaded, path: str, limit: int | None = None, max_new_tokens: int = 32) -> dict:
-    """Greedy answers to each record's first question (with its image) through the folder's processor."""
-    from transformers import AutoProcessor
+def vqa_records(path: str) -> list[dict]:
+    """VQADataset: SFTData.llavaRecords, each with an id (unique), its turns before the first answer as the
+    prompt (at least one human turn) and that answer as the reference."""
+    from .chat import ChatError, llava_records
     try:
-        from PIL import Image
-    except ImportError:
-        raise DataError("VQA accuracy needs pillow (pip install 'scalpel-torch[vision]')") from None
-    items = vqa_items(path)[: limit or None]
-    records = read_conversations(path)[: len(items)]
-    processor = AutoProcessor.from_pretrained(loaded.folder)
+        records = llava_records(path)
+    except ChatError as e:
+        raise DataError(str(e)) from None
+    seen, out = set(), []
+    for index, rec in enumerate(records):
+        if rec.id is None:
+            raise DataError(f"{path}: record {index} has no id")
+        if rec.id in seen:
+            raise DataError(f"{path}: id {rec.id} appears twice")
+        seen.add(rec.id)
+        answer = next((k for k, m in enumerate(rec.messages) if m.role == "assistant"), None)
+        if answer is None:
+            raise DataError(f"{path}: record {rec.id} has no gpt answer")
+        prompt = rec.messages[:answer]
+        if not any(m.role == "user" for m in prompt):
+            raise DataError(f"{path}: record {rec.id} has no human turn before its answer")
+        out.append({"id": rec.id, "type": rec.type, "reference": rec.messages[answer].text, "prompt": prompt,
+                    "image": rec.image})
+    return out
+
+
+def vqa_items(path: str) -> list[dict]:
+    return vqa_records(path)
+
+
+def accuracy(loaded: Loaded, path: str, limit: int | None = None, max_new_tokens: int = 24) -> dict:
+    """VQAEvaluator: each record's prompt in the model's chat format with the generation cue, tokenized with
+    special tokens (image tokens expanded, the image through the vision tower), answered greedily for at most
+    `max_new_tokens` tokens (stopping at EOS and the format's stop tokens), decoded without special tokens, cut
+    at the format's stop strings and trimmed."""
+    from .model import ModelError
+    from .prompts import Prompter, pad_id
+    items = vqa_records(path)[: limit or None]
+    try:
+        prompter = Prompter.open(loaded.folder, loaded.config)
+    except ModelError as e:
+        raise DataError(str(e)) from None
+    stops = prompter.stop_ids()
     predictions = {}
-    for it, rec in zip(items, records):
-        prompt = processor.apply_chat_template(rec["messages"][:1], add_generation_prompt=True, tokenize=False)
-        images = [Image.open(rec["image"]).convert("RGB")] if rec.get("image") else None
-        batch = processor(text=prompt, images=images, return_tensors="pt").to(loaded.device)
+    for it in items:
+        try:
+            ids = prompter.prompt_ids(it["prompt"], f"record {it['id']}", generation=True)
+            pixels = prompter.pixel_values(it["image"]) if prompter.is_llava and prompter.image_count(ids) else None
+        except ModelError as e:
+            raise DataError(str(e)) from None
+        inputs = {"input_ids": torch.tensor([ids], device=loaded.device),
+                  "attention_mask": torch.ones(1, len(ids), dtype=torch.long, device=loaded.device)}
+        if pixels is not None:
+            inputs["pixel_values"] = pixels.to(loaded.device, next(loaded.model.parameters()).dtype)
         with torch.no_grad():
-            out = loaded.model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=False)
-        predictions[it["id"]] = processor.decode(out[0, batch["input_ids"].shape[1]:], skip_special_tokens=True).strip()
+            out = loaded.model.generate(**inputs, max_new_tokens=max_new_tokens, do_sample=False, num_beams=1,
+                                        eos_token_id=stops or None, pad_token_id=pad_id(prompter.tok),
+                                        temperature=None, top_p=None, top_k=None)
+        text = prompter.tok.decode(out[0, len(ids):].tolist(), skip_special_tokens=True)
+        for stop in prompter.format.stop_strings:
+            if stop in text:
+                text = text[:text.index(stop)]
+        predictions[it["id"]] = text.strip()
     report = score(items, predictions)
     report["predictions"] = predictions
     return report

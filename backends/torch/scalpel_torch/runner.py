@@ -377,7 +377,7 @@ class Runner:
                 last["loss"] = r["loss"]
                 self.progress("sft", r["step"], steps, "steps", began)
             elif r.get("kind") == "validation":
-                e.metric("loss", r["loss"], "validation", r["step"])
+                e.metric("loss", r["loss"], "val", r["step"])
         if t.processes > 1:
             self._launch_sft(spec, work, report)
         else:

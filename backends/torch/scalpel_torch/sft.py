@@ -17,7 +17,7 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-from .data import IGNORE, DataError, read_conversations, read_ids
+from .data import IGNORE, DataError, read_ids
 
 MASK64 = (1 << 64) - 1
 
@@ -134,57 +134,82 @@ def lr_at(step: int, peak: float, warmup: int, total: int, min_ratio: float = 0.
     return float(p * (m + (np.float32(1) - m) * np.float32(cosine)))
 
 
-def load_samples(path: str, folder: str, seq_len: int) -> list[tuple[list[int], list[int]]]:
-    """(tokens, labels) samples: `.ids` and text cut into windows of seq_len (every token a label, the short
-    tail dropped; text gets BOS first), LLaVA conversation JSON with labels on the assistant turns only."""
+def load_samples(path: str, folder: str, seq_len: int, config: dict | None = None, chat_format: str | None = None) -> list[tuple]:
+    """(tokens, labels, pixel values or None) samples: `.ids` and text cut into windows of seq_len (every token a
+    label, the short tail dropped; text gets BOS first), LLaVA conversation JSON as SFTData.conversation (labels on
+    the assistant turns only; images preprocessed once per file and their tokens expanded)."""
     if path.endswith(".ids"):
         ids = read_ids(path)
     elif path.endswith(".json"):
-        return _conversation_samples(path, folder, seq_len)
+        return _conversation_samples(path, folder, seq_len, config, chat_format)
     else:
         from .model import tokenizer
+        from .prompts import bos_id
         tok = tokenizer(folder)
         with open(path, encoding="utf-8") as f:
             ids = tok.encode(f.read(), add_special_tokens=False)
-        if tok.bos_token_id is not None:
-            ids = [tok.bos_token_id] + ids
-    out = [(ids[i:i + seq_len], ids[i:i + seq_len]) for i in range(0, len(ids) - seq_len + 1, seq_len)]
+        bos = bos_id(tok)
+        if bos is not None:
+            ids = [bos] + ids
+    out = [(ids[i:i + seq_len], ids[i:i + seq_len], None) for i in range(0, len(ids) - seq_len + 1, seq_len)]
     if not out:
         raise DataError(f"{path}: the text is shorter than one window of {seq_len} tokens")
     return out
 
 
-def _conversation_samples(path: str, folder: str, seq_len: int):
-    from .model import tokenizer
-    tok = tokenizer(folder)
-    out = []
-    for rec in read_conversations(path):
-        msgs = [{"role": m["role"], "content": " ".join(c.get("text", "") for c in m["content"] if c["type"] == "text")}
-                for m in rec["messages"]]
-        tokens: list[int] = []
-        labels: list[int] = []
-        for k, m in enumerate(msgs):
-            upto = tok.apply_chat_template(msgs[:k + 1], tokenize=True)
-            if isinstance(upto, dict):
-                upto = upto["input_ids"]
-            new = list(upto[len(tokens):])
-            tokens = list(upto)
-            labels += new if m["role"] == "assistant" else [IGNORE] * len(new)
-        out.append((tokens[:seq_len], labels[:seq_len]))
-    if not any(any(x != IGNORE for x in l[1:]) for _, l in out):
-        raise DataError(f"{path}: no sample has a token to train on (no assistant turn)")
+def _conversation_samples(path: str, folder: str, seq_len: int, config: dict | None, chat_format: str | None):
+    from .chat import ChatError, llava_records
+    from .model import ModelError, read_config
+    from .prompts import Prompter
+    if seq_len < 2:
+        raise DataError(f"{path}: sequence length must be at least 2 (got {seq_len})")
+    try:
+        records = llava_records(path)
+        prompter = Prompter.open(folder, config or read_config(folder), chat_format)
+    except (ChatError, ModelError) as e:
+        raise DataError(str(e)) from None
+    out, cache = [], {}
+    for index, rec in enumerate(records):
+        what = f"{path}: sample {index}" + (f" (id {rec.id})" if rec.id is not None else "")
+        try:
+            if rec.image is not None and not prompter.is_llava:
+                raise ModelError(f"{what} has an image; a text-only decoder cannot train on it (use a LLaVA model)")
+            tokens, labels = prompter.training_sample(rec.messages, seq_len, what)
+            pixels = None
+            if rec.image is not None:
+                if rec.image not in cache:
+                    cache[rec.image] = prompter.pixel_values(rec.image)
+                pixels = cache[rec.image]
+        except ModelError as e:
+            raise DataError(str(e)) from None
+        out.append((tokens, labels, pixels))
+    if not any(any(x != IGNORE for x in l[1:]) for _, l, _ in out):
+        raise DataError(f"{path}: no sample has a token to train on (empty data, or no assistant turn)")
     return out
 
 
 def collate(samples, pad_id: int):
-    length = max(len(t) for t, _ in samples)
-    inputs, targets, mask = [], [], []
-    for t, l in samples:
+    """Right-padded inputs, next-token targets (IGNORE past each sample's end), the attention mask and the
+    samples' pixel values in order (None when no sample shows an image)."""
+    length = max(len(s[0]) for s in samples)
+    inputs, targets, mask, pixels = [], [], [], []
+    for s in samples:
+        t, l = s[0], s[1]
         real = len(t)
         inputs.append(t + [pad_id] * (length - real))
         targets.append([l[i + 1] if i + 1 < real else IGNORE for i in range(length)])
         mask.append([1] * real + [0] * (length - real))
-    return torch.tensor(inputs), torch.tensor(targets), torch.tensor(mask)
+        if len(s) > 2 and s[2] is not None:
+            pixels.append(s[2])
+    return torch.tensor(inputs), torch.tensor(targets), torch.tensor(mask), (torch.cat(pixels, 0) if pixels else None)
+
+
+def _forward(model, inputs, mask, pixels, device):
+    kwargs = {"input_ids": inputs.to(device), "attention_mask": mask.to(device) if not bool(mask.all()) else None,
+              "use_cache": False}
+    if pixels is not None:
+        kwargs["pixel_values"] = pixels.to(device)
+    return model(**kwargs).logits.float()
 
 
 def train(spec: dict, report: Callable[[dict], None] | None = None) -> dict:
@@ -198,10 +223,10 @@ def train(spec: dict, report: Callable[[dict], None] | None = None) -> dict:
     torch.manual_seed(spec["seed"])
     loaded = load_model(spec["model"], dtype=spec.get("dtype", "float32"), device="cpu")
     model = loaded.model
-    samples = load_samples(spec["data"], spec["model"], spec["seq_len"])
-    validation = load_samples(spec["validation"], spec["model"], spec["seq_len"]) if spec.get("validation") else []
-    pad = loaded.config.get("pad_token_id")
-    pad = pad if isinstance(pad, int) else 0
+    samples = load_samples(spec["data"], spec["model"], spec["seq_len"], loaded.config, spec.get("chat_format"))
+    validation = load_samples(spec["validation"], spec["model"], spec["seq_len"], loaded.config,
+                              spec.get("chat_format")) if spec.get("validation") else []
+    pad = _pad_id(spec["model"], loaded.config)
     if spec["method"] == "lora":
         from peft import LoraConfig, PeftModel, get_peft_model
         if spec.get("init_adapter"):
@@ -244,7 +269,7 @@ def train(spec: dict, report: Callable[[dict], None] | None = None) -> dict:
     for step in range(start_step + 1, spec["steps"] + 1):
         began = time.monotonic()
         micro = [[samples[i] for i in loader.next()] for _ in range(spec["grad_accum"])]
-        total = sum(sum(1 for x in collate(b, pad)[1].flatten().tolist() if x != IGNORE) for b in micro)
+        total = sum(int((collate(b, pad)[1] != IGNORE).sum()) for b in micro)
         if total == 0:
             raise ValueError("no target in the step's batches counts toward the loss (all labels masked)")
         opt.zero_grad(set_to_none=True)
@@ -254,11 +279,10 @@ def train(spec: dict, report: Callable[[dict], None] | None = None) -> dict:
             mine = b[rank::world] if world > 1 else b
             if not mine:
                 continue
-            inputs, targets, mask = collate(mine, pad)
+            inputs, targets, mask, pixels = collate(mine, pad)
             tokens += int(mask.sum())
-            inputs, targets, mask = inputs.to(acc.device), targets.to(acc.device), mask.to(acc.device)
-            out = model(input_ids=inputs, attention_mask=mask if not bool(mask.all()) else None, use_cache=False)
-            logits = out.logits.float()
+            logits = _forward(model, inputs, mask, pixels, acc.device)
+            targets = targets.to(acc.device)
             l = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=IGNORE, reduction="sum")
             acc.backward(l * (world / total))
             loss_sum += float(l.detach())
@@ -280,7 +304,7 @@ def train(spec: dict, report: Callable[[dict], None] | None = None) -> dict:
             report({"kind": "loss", "step": step, "loss": loss, "lr": lr, "tokens": tokens, "seconds": seconds,
                     "grad_norm": norm})
         if validation and spec.get("eval_every") and step % spec["eval_every"] == 0:
-            v = _validate(model, validation, pad, acc.device)
+            v = _validate(model, validation, pad, acc.device, spec["batch_size"])
             if acc.is_main_process and report:
                 report({"kind": "validation", "step": step, "loss": v})
         if step % spec["checkpoint_every"] == 0 and step < spec["steps"] and acc.is_main_process:
@@ -300,18 +324,31 @@ def train(spec: dict, report: Callable[[dict], None] | None = None) -> dict:
     return {"losses": losses}
 
 
-def _validate(model, samples, pad, device) -> float:
+def _validate(model, samples, pad, device, batch_size: int) -> float:
+    """The mean next-token loss over the validation samples in batches of `batch_size` (as SFTTrainer.evaluate)."""
     model.eval()
     total, count = 0.0, 0
     with torch.no_grad():
-        for i in range(0, len(samples), 4):
-            inputs, targets, mask = collate(samples[i:i + 4], pad)
-            out = model(input_ids=inputs.to(device), attention_mask=mask.to(device), use_cache=False)
-            total += float(F.cross_entropy(out.logits.float().reshape(-1, out.logits.shape[-1]), targets.to(device).reshape(-1),
+        for i in range(0, len(samples), batch_size):
+            inputs, targets, mask, pixels = collate(samples[i:i + batch_size], pad)
+            logits = _forward(model, inputs, mask, pixels, device)
+            targets = targets.to(device)
+            total += float(F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1),
                                            ignore_index=IGNORE, reduction="sum"))
             count += int((targets != IGNORE).sum())
     model.train()
     return total / max(count, 1)
+
+
+def _pad_id(folder: str, config: dict) -> int:
+    """The tokenizer's pad id as the Swift engine pads (`<pad>`, else EOS, else 0); the config's without a tokenizer."""
+    from .model import ModelError, text_config, tokenizer
+    from .prompts import pad_id
+    try:
+        return pad_id(tokenizer(folder))
+    except ModelError:
+        pad = text_config(config).get("pad_token_id", config.get("pad_token_id"))
+        return pad if isinstance(pad, int) else 0
 
 
 def _checkpoint(model, opt, step, loader, folder):
