@@ -173,7 +173,10 @@ def check_template(folder: str, fmt: ChatFormat, messages: list[Message]) -> str
     template = read_template(folder)
     if template is None:
         return None
-    from transformers.utils.chat_template_utils import render_jinja_template
+    try:
+        from transformers.utils.chat_template_utils import render_jinja_template
+    except ImportError:  # transformers before 4.50 has no standalone renderer; nothing to compare with
+        return None
     for gen in (True, False):
         try:
             rendered, _ = render_jinja_template(conversations=[[m.hf() for m in messages]], chat_template=template,

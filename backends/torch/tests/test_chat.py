@@ -90,8 +90,11 @@ def test_assistant_spans_are_the_answers():
 
 def test_prompt_ids_match_swift_tokenize(scalpel, work, bare):
     """The torch backend's prompt ids (calibration and VQA prompts: rendered, tokenized with special tokens) equal
-    `scalpel tokenize --add-special-tokens` of the same text, whether the format comes from the template or the
-    backend renders it without one; image tokens expand to the vision tower's 36 features."""
+    `scalpel tokenize --add-special-tokens` of the text the chat template renders through transformers, whether
+    the backend finds the template or renders the format without one; image tokens expand to the vision tower's
+    features."""
+    from transformers import AutoProcessor
+    processor = AutoProcessor.from_pretrained(SAMPLE)
     with_template = Prompter.open(SAMPLE, tmodel.read_config(SAMPLE))
     without = Prompter.open(bare, tmodel.read_config(bare))
     assert with_template.format == without.format == LLAVA
@@ -102,7 +105,8 @@ def test_prompt_ids_match_swift_tokenize(scalpel, work, bare):
         for gen in (True, False):
             path = os.path.join(work, f"prompt-{k}-{int(gen)}.txt")
             with open(path, "w", encoding="utf-8") as f:
-                f.write(LLAVA.render(messages, add_generation_prompt=gen))
+                # The text from the template (transformers), not from the backend's own rendering.
+                f.write(processor.apply_chat_template([m.hf() for m in messages], add_generation_prompt=gen, tokenize=False))
             swift = scalpel_json(scalpel, "tokenize", SAMPLE, "--text", path, "--add-special-tokens", "--json")["ids"]
             image = with_template.image_token
             expanded = [t for x in swift for t in ([x] * features if x == image else [x])]
@@ -187,3 +191,19 @@ def test_vqa_answers_match_swift(scalpel, work, bare):
     ours = evaluate.accuracy(tmodel.load(bare, device="cpu"), TEST, limit)
     assert ours["predictions"] == answers
     assert ours["accuracy"] == swift["accuracy"] and ours["n"] == swift["n"] == limit
+
+
+def test_a_template_that_renders_otherwise_is_reported(work):
+    """A template read as LLaVA-1.5 by its markers but rendering other text (here: a newline after each turn)
+    is used as the LLaVA-1.5 format, with a warning naming the difference."""
+    folder = os.path.join(work, "derm-odd-template")
+    if not os.path.exists(folder):
+        shutil.copytree(SAMPLE, folder, ignore=shutil.ignore_patterns("images"))
+    odd = LLAVA_1_5_TEMPLATE.replace("{% endfor %}{% if add_generation_prompt %}", "{{ '\\n' }}{% endfor %}{% if add_generation_prompt %}")
+    assert odd != LLAVA_1_5_TEMPLATE
+    with open(os.path.join(folder, "chat_template.json"), "w") as f:
+        json.dump({"chat_template": odd}, f)
+    loaded = tmodel.load(folder, device="cpu")
+    cal = data.calibration(TRAIN, loaded, 2, 96)
+    notes = [w for w in cal.warnings if "chat template renders" in w]
+    assert len(notes) == 1 and "using the llava1_5 format" in notes[0], cal.warnings
