@@ -6,6 +6,8 @@ public enum Action: Equatable, Sendable {
     case key(Key)
     /// The terminal changed size.
     case resize(Size)
+    /// The mouse was pressed or its wheel turned.
+    case mouse(MouseEvent)
     /// A command was chosen (from a key binding, the palette, or the program itself).
     case run(Command)
     /// An engine child was started for `job`.

@@ -24,16 +24,17 @@ extension AppState {
         launches += 1
         let base = model.summary.map { $0.name.split(separator: ".").first.map(String.init) ?? $0.name } ?? "model"
         let draft = RecipeDraft(
-            name: "\(base)-wb\(launches)-drop\(layers.marked.count)-\(quant.quantizes ? "w\(quant.bits)" : "fp16")",
+            name: "\(base)-wb\(launches)-drop\(layers.marked.count)-\(quant.quantizes ? "w\(quant.bits)" : "fp16")"
+                + (backend == .swift ? "" : "-\(backend.rawValue)"),
             model: modelPath, calibration: layers.calibration ?? context.calibrationPath, dropped: layers.marked.sorted(),
             trainingData: context.trainingDataPath ?? layers.calibration, steps: steps, seqLen: context.seqLen, quant: quant,
-            evaluation: context.evaluationPath)
+            evaluation: context.evaluationPath, backend: backend)
         if quant.quantizes && quant.method != "rtn" && draft.calibration == nil {
             notice = Notice("\(quant.method.uppercased()) needs calibration data; choose RTN or compute importance first", kind: .error)
             return
         }
         run = RunProgress()
-        run.log("launching \(draft.name)")
+        run.log("launching \(draft.name) on the \(backend.rawValue) engine")
         effects.append(.startRun(draft))
     }
 

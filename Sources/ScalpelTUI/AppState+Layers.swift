@@ -5,6 +5,8 @@ extension AppState {
     mutating func toggleBlock() {
         guard let layer = layers.layerAtCursor(layerCount: layerCount) else { return }
         if layers.marked.contains(layer) { layers.marked.remove(layer) } else { layers.marked.insert(layer) }
+        // A filter on marks can hide the block just changed: keep the cursor on a listed row.
+        layers.cursor.row = min(layers.cursor.row, max(0, layers.order(layerCount: layerCount).count - 1))
         if layers.marked.count == layerCount { notice = Notice("Every block is marked: nothing would be left", kind: .warning) }
     }
 

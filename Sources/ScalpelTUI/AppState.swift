@@ -1,3 +1,4 @@
+import ScalpelEngine
 import ScalpelTerm
 
 /// Everything the workbench shows, as a value: the model of the Model/Update/View loop.
@@ -48,6 +49,11 @@ public struct AppState: Hashable, Sendable {
     public var runSelection = 0
     /// Whether the run store has been read.
     public var runsLoaded = false
+    /// Which runs the Compare screen lists (`/`).
+    public var runFilter = RunFilter("")
+    /// The engine that executes the next run (`b` on the Run screen); written into the recipe and
+    /// passed as `scalpel run --backend`.
+    public var backend: Recipe.Backend = .swift
 
     /// A workbench showing `model` on a `size` terminal, with `themes` (the built-in theme when empty).
     public init(model: ModelStatus, themes: [Theme] = [], size: Size, keymap: Keymap = .workbench, notice: Notice? = nil,
@@ -83,6 +89,9 @@ public struct AppState: Hashable, Sendable {
     public func blockParameters(_ layer: Int) -> Int {
         model.summary?.parts.first { $0.name == "layer \(layer)" }?.parameters ?? 0
     }
+
+    /// The runs the Compare screen lists: the run store's, through the filter; ``runSelection`` indexes these.
+    public var visibleRuns: [RunRecord] { runFilter.isEmpty ? runs : runs.filter(runFilter.matches) }
 
     /// Parameters removed by the marked blocks.
     public var removedParameters: Int { layers.marked.reduce(0) { $0 + blockParameters($1) } }

@@ -81,6 +81,16 @@ public enum Command: Hashable, Sendable {
     case promptClear
     /// Answers yes to the open confirmation.
     case confirmYes
+    /// Switches the engine backend of the next run (swift, torch).
+    case nextBackend
+    /// Opens the row filter of the screen (Layers, Compare).
+    case filter
+    /// Closes the filter line, keeping the filter.
+    case filterAccept
+    /// Deletes the last character of the filter.
+    case filterDelete
+    /// Empties the filter and closes the filter line.
+    case filterClear
 
     /// The identifier used in key bindings and palette entries.
     public var id: String {
@@ -124,6 +134,11 @@ public enum Command: Hashable, Sendable {
         case .promptDelete: "prompt.delete"
         case .promptClear: "prompt.clear"
         case .confirmYes: "confirm.yes"
+        case .nextBackend: "run.backend"
+        case .filter: "filter"
+        case .filterAccept: "filter.accept"
+        case .filterDelete: "filter.delete"
+        case .filterClear: "filter.clear"
         }
     }
 
@@ -143,7 +158,8 @@ public enum Command: Hashable, Sendable {
                                  .rowFirst, .rowLast, .pageDown, .pageUp, .helpDown, .helpUp, .paletteUp, .paletteDown, .paletteRun,
                                  .paletteDelete, .paletteClear, .columnLeft, .columnRight, .toggle, .cycleSort, .autoSelect,
                                  .clearMarks, .computeImportance, .editField, .launchRun, .cancelRun, .moreSteps, .fewerSteps,
-                                 .reloadRuns, .promptSubmit, .promptDelete, .promptClear, .confirmYes]
+                                 .reloadRuns, .promptSubmit, .promptDelete, .promptClear, .confirmYes, .nextBackend, .filter,
+                                 .filterAccept, .filterDelete, .filterClear]
         guard let command = simple.first(where: { $0.id == id }) else { return nil }
         self = command
     }

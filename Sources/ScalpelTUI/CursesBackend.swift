@@ -33,7 +33,8 @@ public final class CursesBackend: Backend {
     private var stopped = false
 
     /// Starts curses on the process's terminal: locale, cbreak, no echo, keypad, 25 ms Esc delay,
-    /// default colours, hidden cursor.
+    /// default colours, hidden cursor, mouse presses and wheel reported (ending curses switches the
+    /// terminal's mouse reporting off again).
     public init() throws {
         setlocale(LC_ALL, "")
         guard let screen = scalpel_newterm() else {
@@ -56,6 +57,7 @@ public final class CursesBackend: Backend {
         }
         defaultColors = defaults
         colorSupport = hasColors ? min(ColorSupport(colorCount: Int(scalpel_colors())), .indexed256) : .ansi8
+        CursesMouse.enable()
         refresh()
     }
 
@@ -78,6 +80,7 @@ public final class CursesBackend: Backend {
         let result = get_wch(&ch)
         if result == KEY_CODE_YES {
             if Int32(ch) == KEY_RESIZE { return .resize(Size(width: Int(scalpel_cols()), height: Int(scalpel_lines()))) }
+            if Int32(ch) == KEY_MOUSE { return CursesMouse.read().map(TerminalEvent.mouse) }
             return CursesKeys.key(code: Int32(ch)).map(TerminalEvent.key)
         }
         guard result == OK else { return nil }

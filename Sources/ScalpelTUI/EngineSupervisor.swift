@@ -1,4 +1,5 @@
 import Foundation
+import ScalpelEngine
 
 /// Starts, follows and stops the workbench's engine children: turns ``Effect``s into processes and
 /// their output into ``Action``s.
@@ -34,9 +35,9 @@ struct EngineSupervisor {
                                    "--events", "-", "--out", out]
     }
 
-    /// The command line that runs `recipe`.
-    func arguments(run recipe: String) -> [String] {
-        context.engineArguments + ["run", recipe, "--events", "-", "--runs-dir", context.runsDirectory]
+    /// The command line that runs `recipe` on `backend`.
+    func arguments(run recipe: String, backend: Recipe.Backend) -> [String] {
+        context.engineArguments + ["run", recipe, "--backend", backend.rawValue, "--events", "-", "--runs-dir", context.runsDirectory]
     }
 
     /// Carries out an engine effect; returns the actions that report what happened.
@@ -61,7 +62,7 @@ struct EngineSupervisor {
                 let recipe = (dir as NSString).appendingPathComponent("\(draft.name)-\(stamp).yaml")
                 try draft.yaml.write(toFile: recipe, atomically: true, encoding: .utf8)
                 let log = (dir as NSString).appendingPathComponent("\(draft.name)-\(stamp).log")
-                return [start(job, arguments: arguments(run: recipe), log: log, recipe: recipe)]
+                return [start(job, arguments: arguments(run: recipe, backend: draft.backend), log: log, recipe: recipe)]
             } catch {
                 return [.engineLaunchFailed(job, "cannot write the recipe: \(error)")]
             }

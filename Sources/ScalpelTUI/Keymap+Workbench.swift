@@ -9,6 +9,8 @@ extension Keymap {
     public static let promptContext = "prompt"
     /// The context of a yes/no question's own keys.
     public static let confirmContext = "confirm"
+    /// The context of the filter line's own keys.
+    public static let filterContext = "filter"
 
     /// The workbench's key bindings: the single source of the footer hints, the `?` overlay and the
     /// command palette.
@@ -52,6 +54,8 @@ extension Keymap {
             KeyBinding([.character("a")], action: Command.autoSelect.id, description: "Auto-select N blocks by this criterion",
                        hint: "auto", context: Screen.layers.context),
             KeyBinding([.character("x")], action: Command.clearMarks.id, description: "Unmark every block", context: Screen.layers.context),
+            KeyBinding([.character("/")], action: Command.filter.id, description: "Filter the blocks (numbers, ranges such as 2-5, marked)",
+                       hint: "filter", context: Screen.layers.context),
             KeyBinding([.character("g"), .home], action: Command.rowFirst.id, description: "First layer", context: Screen.layers.context),
             KeyBinding([.character("G"), .end], action: Command.rowLast.id, description: "Last layer", context: Screen.layers.context),
 
@@ -73,6 +77,8 @@ extension Keymap {
                        hint: "launch", context: Screen.run.context),
             KeyBinding([.character("c")], action: Command.cancelRun.id, description: "Cancel the running engine work",
                        hint: "cancel", context: Screen.run.context),
+            KeyBinding([.character("b")], action: Command.nextBackend.id, description: "Switch the engine of the next run (swift, torch)",
+                       hint: "backend", context: Screen.run.context),
             KeyBinding([.character("+")], action: Command.moreSteps.id, description: "More fine-tuning steps", hint: "steps",
                        context: Screen.run.context),
             KeyBinding([.character("-")], action: Command.fewerSteps.id, description: "Fewer fine-tuning steps",
@@ -85,11 +91,21 @@ extension Keymap {
             KeyBinding([.character("G"), .end], action: Command.rowLast.id, description: "Last run", context: Screen.compare.context),
             KeyBinding([.character("r")], action: Command.reloadRuns.id, description: "Read the run store again", hint: "reload",
                        context: Screen.compare.context),
+            KeyBinding([.character("/")], action: Command.filter.id, description: "Filter the runs by name, status or quantization",
+                       hint: "filter", context: Screen.compare.context),
+            KeyBinding([.escape], action: Command.filterClear.id, description: "Clear the filter", context: Screen.layers.context),
+            KeyBinding([.escape], action: Command.filterClear.id, description: "Clear the filter", context: Screen.compare.context),
 
             KeyBinding([.enter], action: Command.promptSubmit.id, description: "Accept", hint: "accept", context: promptContext),
             KeyBinding([.backspace], action: Command.promptDelete.id, description: "Delete a character", context: promptContext),
             KeyBinding([.ctrl("u")], action: Command.promptClear.id, description: "Clear", context: promptContext),
             KeyBinding([.escape], action: Command.back.id, description: "Cancel", hint: "cancel", context: promptContext),
+
+            KeyBinding([.enter], action: Command.filterAccept.id, description: "Keep the filter", hint: "keep", context: filterContext),
+            KeyBinding([.backspace], action: Command.filterDelete.id, description: "Delete a character", context: filterContext),
+            KeyBinding([.escape], action: Command.filterClear.id, description: "Clear the filter", hint: "clear", context: filterContext),
+            KeyBinding([.down], action: Command.rowDown.id, description: "Next row", context: filterContext),
+            KeyBinding([.up], action: Command.rowUp.id, description: "Previous row", context: filterContext),
 
             KeyBinding([.character("y"), .enter], action: Command.confirmYes.id, description: "Yes", hint: "yes",
                        context: confirmContext),

@@ -14,12 +14,48 @@ enum LayersScreenView {
             return
         }
         let theme = frame.theme
+        let parts = layout(area)
+        frame.render(Paragraph([statusLine(state, theme: theme)], wrap: .none), in: parts.status)
+        renderHeatmap(state, layers: summary.decoder.layers, area: parts.heatmap, into: &frame)
+        renderSelection(state, summary: summary, area: parts.selection, into: &frame)
+        frame.render(Paragraph([detailLine(state, theme: theme)], wrap: .none), in: parts.detail)
+    }
+
+    /// Where the status line, the heatmap box, the Drop panel and the detail line go in `area`.
+    static func layout(_ area: Rect) -> (status: Rect, heatmap: Rect, selection: Rect, detail: Rect) {
         let rows = Layout.vertical([.length(1), .fill(1), .length(1)]).split(area)
-        frame.render(Paragraph([statusLine(state, theme: theme)], wrap: .none), in: rows[0])
         let columns = Layout.horizontal([.fill(1), .length(sideWidth(area.width))]).split(rows[1])
-        renderHeatmap(state, layers: summary.decoder.layers, area: columns[0], into: &frame)
-        renderSelection(state, summary: summary, area: columns[1], into: &frame)
-        frame.render(Paragraph([detailLine(state, theme: theme)], wrap: .none), in: rows[2])
+        return (rows[0], columns[0], columns[1], rows[2])
+    }
+
+    /// The heatmap's box; its title says the sort order and the filter.
+    static func heatmapBlock(_ state: AppState) -> Block {
+        let l = state.layers
+        let sorted = l.sortColumn.flatMap { l.criteria.indices.contains($0) ? l.criteria[$0] : nil }
+        var title = "Blocks × criteria" + (sorted.map { " · by \(shortName($0)) ↑" } ?? "")
+        if !l.filter.isEmpty { title += " · /\(l.filter.text): \(l.order(layerCount: state.layerCount).count) of \(state.layerCount)" }
+        return Block(title: title, borderType: .rounded, padding: Margin(horizontal: 1))
+    }
+
+    /// The heatmap cell at screen position (`x`, `y`) of the body `area`: the display row, and the
+    /// criterion column when the position is on a cell (`nil` on the row's label); `nil` off the rows.
+    static func cell(at position: Position, _ state: AppState, area: Rect) -> (row: Int, column: Int?)? {
+        let inner = heatmapBlock(state).inner(layout(area).heatmap)
+        let map = heatmap(state, layers: state.layerCount)
+        // Render into a scratch buffer for the scroll offsets the screen shows.
+        var scratch = Buffer(area: inner)
+        var cursor = state.layers.cursor
+        map.render(into: &scratch, area: inner, theme: .default, state: &cursor)
+        let legend = inner.height >= 3 ? 1 : 0
+        let row = cursor.rowOffset + (position.y - inner.y - 1)
+        guard position.x >= inner.x, position.x < inner.right, position.y > inner.y, position.y < inner.bottom - legend,
+              row < map.rowCount else { return nil }
+        let labelWidth = max(1, (0..<map.rowCount).map { map.label(row: $0).displayWidth }.max() ?? 1)
+        let gutter = max(1, map.marker.displayWidth) + labelWidth + 1
+        let dx = position.x - inner.x - gutter
+        guard dx >= 0, dx % (map.cellWidth + 1) < map.cellWidth else { return (row, nil) }
+        let column = cursor.columnOffset + dx / (map.cellWidth + 1)
+        return (row, column < state.layers.criteria.count ? column : nil)
     }
 
     /// What the importance computation is doing.
@@ -55,14 +91,11 @@ enum LayersScreenView {
         return Heatmap(values: values, columnTitles: columns, rowLabels: order.map(String.init), marked: marked, cellWidth: width)
     }
 
-    /// The heatmap in a box; its title says the sort order.
+    /// The heatmap in a box.
     static func renderHeatmap(_ state: AppState, layers: Int, area: Rect, into frame: inout Frame) {
-        let l = state.layers
-        let sorted = l.sortColumn.flatMap { l.criteria.indices.contains($0) ? l.criteria[$0] : nil }
-        let block = Block(title: "Blocks × criteria" + (sorted.map { " · by \(shortName($0)) ↑" } ?? ""),
-                          borderType: .rounded, padding: Margin(horizontal: 1))
+        let block = heatmapBlock(state)
         frame.render(block, in: area)
-        var cursor = l.cursor
+        var cursor = state.layers.cursor
         frame.render(heatmap(state, layers: layers), in: block.inner(area), state: &cursor)
     }
 
@@ -104,7 +137,9 @@ enum LayersScreenView {
     /// The exact score under the cursor and its rank.
     static func detailLine(_ state: AppState, theme: Theme) -> Line {
         let l = state.layers
-        guard let layer = l.layerAtCursor(layerCount: state.layerCount) else { return Line("") }
+        guard let layer = l.layerAtCursor(layerCount: state.layerCount) else {
+            return l.filter.isEmpty ? Line("") : Line("no block matches /\(l.filter.text) · Esc clears the filter", style: Style(fg: theme.warn))
+        }
         let params = state.blockParameters(layer)
         var spans: [Span] = [Span("block \(layer)", style: Style(fg: theme.accent, modifiers: .bold)),
                              Span(" · \(Quantity.count(params)) params", style: Style(fg: theme.muted))]

@@ -14,6 +14,8 @@ public struct LayersState: Hashable, Sendable {
     public var cursor = HeatmapState()
     /// The column rows are sorted by (ascending: least important first), `nil` for layer order.
     public var sortColumn: Int?
+    /// Which blocks are listed (`/` on the Layers screen).
+    public var filter = LayerFilter("")
     /// Where the importance computation stands.
     public var status: JobStatus = .idle
     /// The calibration data of the last computation.
@@ -44,10 +46,10 @@ public struct LayersState: Hashable, Sendable {
         return scores[criteria[column]]?[layer]
     }
 
-    /// Layer indices in display order: by layer, or by the sort column ascending (missing scores last,
-    /// ties by layer).
+    /// Layer indices in display order: the blocks the filter lists, by layer, or by the sort column
+    /// ascending (missing scores last, ties by layer).
     public func order(layerCount: Int) -> [Int] {
-        let layers = Array(0..<layerCount)
+        let layers = (0..<layerCount).filter { filter.matches(layer: $0, marked: marked.contains($0)) }
         guard let column = sortColumn else { return layers }
         return layers.sorted { a, b in
             switch (score(layer: a, column: column), score(layer: b, column: column)) {

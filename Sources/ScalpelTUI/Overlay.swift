@@ -12,6 +12,9 @@ public enum Overlay: Hashable, Sendable {
     case prompt(Prompt)
     /// A yes/no question.
     case confirm(Confirmation)
+    /// The screen's filter line being typed (the text lives in the screen's state, so it stays after
+    /// the line closes).
+    case filter
 
     /// The keymap context of the overlay, `nil` for none.
     public var context: String? {
@@ -21,6 +24,7 @@ public enum Overlay: Hashable, Sendable {
         case .palette: Keymap.paletteContext
         case .prompt: Keymap.promptContext
         case .confirm: Keymap.confirmContext
+        case .filter: Keymap.filterContext
         }
     }
 }

@@ -13,6 +13,14 @@ enum QuantizeScreenView {
         renderEstimate(state, area: columns[1], into: &frame)
     }
 
+    /// The form field drawn at `position` of the body `area`, `nil` elsewhere.
+    static func field(at position: Position, area: Rect) -> QuantPlan.Field? {
+        let form = Layout.horizontal([.length(formWidth(area.width)), .fill(1)]).split(area)[0]
+        let inner = Block(title: "Plan", borderType: .rounded, padding: Margin(horizontal: 1)).inner(form)
+        guard inner.contains(x: position.x, y: position.y) else { return nil }
+        return QuantPlan.Field(rawValue: position.y - inner.y)
+    }
+
     /// The form: one row per field, the selected one reversed.
     static func renderForm(_ state: AppState, area: Rect, into frame: inout Frame) {
         let theme = frame.theme

@@ -1,6 +1,8 @@
+import ScalpelEngine
+
 /// The recipe the Run screen writes from the workbench's choices (schema: docs/recipes.md): the
-/// model, the blocks marked on the Layers screen, a short LoRA fine-tune, the Quantize screen's plan
-/// and an accuracy evaluation.
+/// engine backend, the model, the blocks marked on the Layers screen, a short LoRA fine-tune, the
+/// Quantize screen's plan and an accuracy evaluation.
 public struct RecipeDraft: Hashable, Sendable {
     /// The run name.
     public var name: String
@@ -22,10 +24,12 @@ public struct RecipeDraft: Hashable, Sendable {
     public var evaluation: String?
     /// Evaluated examples.
     public var evaluationLimit: Int
+    /// The engine that executes the recipe (the recipe's `backend`, and `scalpel run --backend`).
+    public var backend: Recipe.Backend
 
     /// Creates a draft.
     public init(name: String, model: String, calibration: String?, dropped: [Int], trainingData: String?, steps: Int = 20,
-                seqLen: Int = 256, quant: QuantPlan, evaluation: String?, evaluationLimit: Int = 50) {
+                seqLen: Int = 256, quant: QuantPlan, evaluation: String?, evaluationLimit: Int = 50, backend: Recipe.Backend = .swift) {
         self.name = name
         self.model = model
         self.calibration = calibration
@@ -36,11 +40,13 @@ public struct RecipeDraft: Hashable, Sendable {
         self.quant = quant
         self.evaluation = evaluation
         self.evaluationLimit = evaluationLimit
+        self.backend = backend
     }
 
     /// The recipe as YAML.
     public var yaml: String {
-        var lines = ["# Written by the Scalpel workbench.", "name: \(quoted(name))", "model: \(quoted(model))"]
+        var lines = ["# Written by the Scalpel workbench.", "name: \(quoted(name))", "backend: \(backend.rawValue)",
+                     "model: \(quoted(model))"]
         let needsCalibration = quant.quantizes && quant.method != "rtn"
         if let calibration, needsCalibration {
             lines += ["calibration:", "  domain: \(quoted(calibration))", "  samples: 16", "  seq_len: \(seqLen)"]

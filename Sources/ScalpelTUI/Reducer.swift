@@ -1,3 +1,4 @@
+import ScalpelEngine
 import ScalpelTerm
 
 /// The update function: the state after `action`, and the effects the run loop should perform.
@@ -13,6 +14,9 @@ public func reduce(_ state: AppState, _ action: Action) -> (AppState, [Effect]) 
     case .key(let key):
         s.notice = nil
         if let command = s.resolve(key) { s.apply(command, effects: &effects) }
+    case .mouse(let event):
+        if event.kind == .press { s.notice = nil }
+        s.handle(event, effects: &effects)
     case .run(let command):
         s.apply(command, effects: &effects)
     case .engineStarted(let job, let pid, let log, let recipe):
@@ -24,7 +28,7 @@ public func reduce(_ state: AppState, _ action: Action) -> (AppState, [Effect]) 
     case .runsLoaded(let records):
         s.runs = records
         s.runsLoaded = true
-        s.runSelection = min(max(0, s.runSelection), max(0, records.count - 1))
+        s.runSelection = min(max(0, s.runSelection), max(0, s.visibleRuns.count - 1))
     }
     return (s, effects)
 }
@@ -47,6 +51,10 @@ extension AppState {
             return nil
         case .confirm:
             return keymap.ownCommand(for: key, in: Keymap.confirmContext) ?? .back
+        case .filter:
+            if let command = keymap.ownCommand(for: key, in: Keymap.filterContext) { return command }
+            if case .character(let c) = key { typeIntoFilter(c) }
+            return nil
         case .palette(var query, _):
             if let command = keymap.ownCommand(for: key, in: Keymap.paletteContext) { return command }
             if case .character(let c) = key {
@@ -133,7 +141,7 @@ extension AppState {
         case .columnLeft, .columnRight:
             let delta = command == .columnRight ? 1 : -1
             if screen == .layers {
-                layers.cursor.move(columns: delta, rowCount: layerCount, columnCount: layers.criteria.count)
+                layers.cursor.move(columns: delta, rowCount: layers.order(layerCount: layerCount).count, columnCount: layers.criteria.count)
             } else if screen == .quantize {
                 quant.step(quantField, by: delta)
             }
@@ -172,6 +180,12 @@ extension AppState {
             guard case .prompt(var prompt) = overlay else { return }
             prompt.text = ""
             overlay = .prompt(prompt)
+        case .filter, .filterAccept, .filterDelete, .filterClear:
+            applyFilter(command)
+        case .nextBackend:
+            let all = Recipe.Backend.allCases
+            backend = all[((all.firstIndex(of: backend) ?? 0) + 1) % all.count]
+            notice = Notice("The next run uses the \(backend.rawValue) engine")
         case .confirmYes:
             guard case .confirm(let question) = overlay else { return }
             overlay = .none
@@ -190,12 +204,13 @@ extension AppState {
     private mutating func moveRow(by delta: Int, from _: Int) {
         switch screen {
         case .model: movePart(to: partSelection + delta)
-        case .layers: layers.cursor.move(rows: delta, rowCount: layerCount, columnCount: max(1, layers.criteria.count))
+        case .layers:
+            layers.cursor.move(rows: delta, rowCount: layers.order(layerCount: layerCount).count, columnCount: max(1, layers.criteria.count))
         case .quantize:
             let fields = QuantPlan.Field.allCases
             quantField = fields[min(max(0, quantField.rawValue + delta), fields.count - 1)]
         case .run: break
-        case .compare: runSelection = min(max(0, runSelection + delta), max(0, runs.count - 1))
+        case .compare: runSelection = min(max(0, runSelection + delta), max(0, visibleRuns.count - 1))
         }
     }
 
@@ -203,10 +218,10 @@ extension AppState {
     private mutating func moveRow(to row: Int) {
         switch screen {
         case .model: movePart(to: min(row, partRowCount - 1))
-        case .layers: layers.cursor.row = min(max(0, row), max(0, layerCount - 1))
+        case .layers: layers.cursor.row = min(max(0, row), max(0, layers.order(layerCount: layerCount).count - 1))
         case .quantize: quantField = row == 0 ? .method : .budget
         case .run: break
-        case .compare: runSelection = min(max(0, row), max(0, runs.count - 1))
+        case .compare: runSelection = min(max(0, row), max(0, visibleRuns.count - 1))
         }
     }
 

@@ -42,6 +42,8 @@ public struct RunProgress: Hashable, Sendable {
 
     /// The run's id, from its first event.
     public var runID: String?
+    /// The backend the engine said it runs on (`hello`), such as `swift` or `torch`.
+    public var backend: String?
     /// The recipe file the run was started with.
     public var recipePath: String?
     /// The engine's log file.
@@ -95,6 +97,7 @@ public struct RunProgress: Hashable, Sendable {
         elapsed = max(elapsed, event.time)
         switch event.payload {
         case .hello(let engine, let version, let backend, _):
+            self.backend = backend
             log("engine \(engine) \(version) (\(backend))")
         case .stage(let name, let index, let count, let state):
             while stages.count < count { stages.append(Stage(name: "", state: nil)) }

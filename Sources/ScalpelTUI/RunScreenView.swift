@@ -29,11 +29,13 @@ enum RunScreenView {
         case .idle:
             let plan = "drop \(state.layers.marked.count) · \(state.quant.value(.method))"
                 + (state.quant.quantizes ? " \(state.quant.value(.bits)) g\(state.quant.groupSize == 0 ? "ch" : String(state.quant.groupSize))" : "")
-                + " · \(state.steps) SFT steps"
-            return Line([Span("r launches: ", style: muted), Span(plan, style: Style(fg: theme.text)), Span(" (+/- steps)", style: muted)])
+                + " · \(state.steps) SFT steps · \(state.backend.rawValue) engine"
+            return Line([Span("r launches: ", style: muted), Span(plan, style: Style(fg: theme.text)),
+                         Span(" (+/- steps, b engine)", style: muted)])
         case .running(let pid):
             return Line([Span("running \(clock(run.elapsed))", style: Style(fg: theme.accent, modifiers: .bold)),
-                         Span(" · engine pid \(pid) · ", style: muted), Span(run.runID ?? "", style: Style(fg: theme.text))])
+                         Span(" · engine pid \(pid)" + (run.backend.map { " (\($0))" } ?? "") + " · ", style: muted),
+                         Span(run.runID ?? "", style: Style(fg: theme.text))])
         case .finished:
             return Line([id, Span(" finished in \(clock(run.elapsed)) · see it on Compare (5)", style: Style(fg: theme.good))])
         case .failed(let why):

@@ -6,4 +6,6 @@ public enum TerminalEvent: Hashable, Sendable {
     case key(Key)
     /// The terminal was resized to this size.
     case resize(Size)
+    /// A mouse button press or wheel step.
+    case mouse(MouseEvent)
 }

@@ -67,6 +67,7 @@ public enum WorkbenchApp {
                 switch event {
                 case .key(let key): pending.append(.key(key))
                 case .resize(let size): pending.append(.resize(size))
+                case .mouse(let event): pending.append(.mouse(event))
                 }
             }
             pending += engine.drain()

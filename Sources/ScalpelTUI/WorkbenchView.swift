@@ -17,6 +17,7 @@ public enum WorkbenchView {
         }
         let rows = Layout.vertical([.length(1), .fill(1), .length(1)]).split(area)
         renderTabBar(state, area: rows[0], into: &frame)
+        // (rows[1] is ``bodyArea(_:)``, which mouse clicks are measured against.)
         switch state.screen {
         case .model:
             ModelScreenView.render(state, area: rows[1], into: &frame)
@@ -29,12 +30,16 @@ public enum WorkbenchView {
         case .compare:
             CompareScreenView.render(state, area: rows[1], into: &frame)
         }
-        frame.render(footer(state), in: rows[2])
+        if state.overlay == .filter {
+            renderFilterLine(state, area: rows[2], into: &frame)
+        } else {
+            frame.render(footer(state), in: rows[2])
+        }
         if let notice = state.notice {
             frame.render(Toast(notice.message, kind: notice.kind, corner: .bottomRight, maxWidth: 48), in: rows[1])
         }
         switch state.overlay {
-        case .none:
+        case .none, .filter:
             break
         case .help:
             frame.render(state.help, in: area)
@@ -88,13 +93,40 @@ public enum WorkbenchView {
         case .palette: ownContext = Keymap.paletteContext
         case .prompt: ownContext = Keymap.promptContext
         case .confirm: ownContext = Keymap.confirmContext
+        case .filter: ownContext = Keymap.filterContext
         case .none, .help: return KeyHints(keymap: state.keymap, context: state.keyContext)
         }
         let own = state.keymap.bindings(in: ownContext)
         return KeyHints(own.compactMap { b in b.hint.map { KeyHint(key: b.keyLabel, label: $0) } })
     }
 
-    /// The tab bar, with the model's name on the right when there is room.
+    /// The screen between the tab bar and the footer on a `size` terminal.
+    static func bodyArea(_ size: Size) -> Rect {
+        Layout.vertical([.length(1), .fill(1), .length(1)]).split(Rect(x: 0, y: 0, width: size.width, height: size.height))[1]
+    }
+
+    /// The screen whose tab covers column `x` of the tab bar (as ``Tabs`` lays it out: ` 1 Model │ 2 …`).
+    static func tab(atColumn x: Int, width: Int) -> Screen? {
+        var start = 0
+        for screen in Screen.allCases {
+            if screen.rawValue > 0 { start += 1 }   // the divider
+            let end = start + 3 + screen.title.displayWidth + 1
+            if x >= start, x < min(end, width) { return screen }
+            start = end
+        }
+        return nil
+    }
+
+    /// The filter line being typed, in place of the footer: `/text▏`, then its keys.
+    static func renderFilterLine(_ state: AppState, area: Rect, into frame: inout Frame) {
+        let theme = frame.theme
+        let text = "/" + (state.filterText ?? "") + "▏"
+        let shown = text.truncatedFromStart(toWidth: max(1, area.width / 2))
+        let x = frame.buffer.setString(area.x, area.y, shown, style: Style(fg: theme.accent, modifiers: .bold), maxWidth: area.width)
+        let rest = Rect(x: x + 2, y: area.y, width: max(0, area.right - x - 2), height: 1)
+        frame.render(footer(state), in: rest)
+    }
+
     static func renderTabBar(_ state: AppState, area: Rect, into frame: inout Frame) {
         let titles = Screen.allCases.map(\.title)
         frame.render(Tabs(titles, selected: state.screen.rawValue), in: area)

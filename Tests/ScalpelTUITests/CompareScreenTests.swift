@@ -80,7 +80,7 @@ import Testing
         "│    └─────────────────────────────────────────────────────││                                      │",
         "│     1                       10.5                       20││                                      │",
         "╰──────────────────────────────────────────────────────────╯╰──────────────────────────────────────╯",
-        "j/↓ move  r reload  Tab next  ? help  :/Ctrl-P commands  t theme  q quit",
+        "j/↓ move  r reload  / filter  Tab next  ? help  :/Ctrl-P commands  t theme  q quit",
         ])
     }
 
@@ -103,7 +103,7 @@ import Testing
         "│    └─────────────────────────────││ 9-101000             │",
         "│     1           10.5           20││   none               │",
         "╰──────────────────────────────────╯╰──────────────────────╯",
-        "j/↓ move  r reload  Tab next  ? help  :/Ctrl-P commands  …",
+        "j/↓ move  r reload  / filter  Tab next  ? help  …",
         ])
     }
 

@@ -7,6 +7,8 @@ import Foundation
 /// `FAKE_ENGINE_MODE` picks the stream: `normal`, `crash` (a malformed line, a cut-off line, then
 /// SIGSEGV), `stubborn` (ignores SIGINT and sleeps), `slow` (sleeps until interrupted).
 /// `FAKE_ENGINE_DELAY` is the pause between steps (seconds), `FAKE_ENGINE_LAYERS` the block count.
+/// `run` reports the `--backend` it was given in its `hello` (`sh` without one); every command line is
+/// written to standard error (the workbench's engine log).
 enum FakeEngine {
     static let script = #"""
     #!/bin/sh
@@ -41,7 +43,12 @@ enum FakeEngine {
     run)
       recipe="$1"; shift
       runs=runs
-      while [ $# -gt 0 ]; do if [ "$1" = --runs-dir ]; then runs="$2"; fi; shift; done
+      backend=sh
+      while [ $# -gt 0 ]; do
+        if [ "$1" = --runs-dir ]; then runs="$2"; fi
+        if [ "$1" = --backend ]; then backend="$2"; fi
+        shift
+      done
       steps=$(sed -n 's/^  steps: //p' "$recipe")
       [ -n "$steps" ] || steps=5
       drop=$(sed -n 's/^  drop: //p' "$recipe")
@@ -50,7 +57,7 @@ enum FakeEngine {
       mkdir -p "$runs/$run"
       cp "$recipe" "$runs/$run/recipe.yaml"
       copy="$runs/$run/events.jsonl"
-      emit '{"v":1,"t":0,"run":"'$run'","type":"hello","engine":"fake","version":"0","backend":"sh","capabilities":["run"]}'
+      emit '{"v":1,"t":0,"run":"'$run'","type":"hello","engine":"fake","version":"0","backend":"'$backend'","capabilities":["run"]}'
       emit '{"v":1,"t":0.01,"run":"'$run'","type":"stage","name":"prune","index":0,"count":3,"state":"started"}'
       emit '{"v":1,"t":0.02,"run":"'$run'","type":"stage","name":"prune","index":0,"count":3,"state":"completed"}'
       emit '{"v":1,"t":0.03,"run":"'$run'","type":"stage","name":"sft","index":1,"count":3,"state":"started"}'

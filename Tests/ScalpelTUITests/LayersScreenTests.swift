@@ -40,7 +40,7 @@ import Testing
         "│ angular 0.113 ████████ 0.983  layer 2 = 0.343           1–22/30 ││                               │",
         "╰─────────────────────────────────────────────────────────────────╯╰───────────────────────────────╯",
         "block 2 · 3.54M params · marked · angular = 0.3434567890123 · 10th least important of 30",
-        "c compute  j/↓ move  Space drop  s sort  a auto  Tab next  ? help  :/Ctrl-P commands  t theme  …",
+        "c compute  j/↓ move  Space drop  s sort  a auto  / filter  Tab next  ? help  :/Ctrl-P commands  …",
         ])
     }
 
@@ -64,7 +64,7 @@ import Testing
         "│ angular 0.113 ████████ 0.983   ││ with the Quantize      │",
         "╰────────────────────────────────╯╰────────────────────────╯",
         "block 0 · 3.54M params · angular = 0.1734567890123 · 4th lea",
-        "c compute  j/↓ move  Space drop  s sort  a auto  Tab next  …",
+        "c compute  j/↓ move  Space drop  s sort  a auto  / filter  …",
         ])
     }
 
@@ -102,7 +102,7 @@ import Testing
         "│ no scores  layer 0 = —                                          ││                               │",
         "╰─────────────────────────────────────────────────────────────────╯╰───────────────────────────────╯",
         "block 0 · 43.1K params",
-        "c compute  j/↓ move  Space drop  s sort  a auto  Tab next  ? help  :/Ctrl-P commands  t theme  …",
+        "c compute  j/↓ move  Space drop  s sort  a auto  / filter  Tab next  ? help  :/Ctrl-P commands  …",
         ])
     }
 

@@ -64,7 +64,7 @@ func cannedRun(_ id: String, steps: Int, finished: Bool = true, lossScale: Doubl
     @Test func beforeLaunchAt100x30() throws {
         try expectScreen(runState(), [
         " 1 Model │ 2 Layers │ 3 Quantize │ 4 Run │ 5 Compare                                     llama-fp32",
-        "r launches: drop 0 · AWQ 4-bit g32 · 20 SFT steps (+/- steps)",
+        "r launches: drop 0 · AWQ 4-bit g32 · 20 SFT steps · swift engine (+/- steps, b engine)",
         "╭ Stages ───────────────────────╮╭ Progress ───────────────────────────────────────────────────────╮",
         "│ none yet                      ││ no progress yet                                                 │",
         "╰───────────────────────────────╯│                                                                 │",
@@ -92,14 +92,14 @@ func cannedRun(_ id: String, steps: Int, finished: Bool = true, lossScale: Doubl
         "│                                                                                                  │",
         "│                                                                                                  │",
         "╰──────────────────────────────────────────────────────────────────────────────────────────────────╯",
-        "r launch  c cancel  + steps  Tab next  ? help  :/Ctrl-P commands  t theme  q quit",
+        "r launch  c cancel  b backend  + steps  Tab next  ? help  :/Ctrl-P commands  t theme  q quit",
         ])
     }
 
     @Test func aLiveRunAt100x30() throws {
         try expectScreen(live(runState(), steps: 12), [
         " 1 Model │ 2 Layers │ 3 Quantize │ 4 Run │ 5 Compare                                     llama-fp32",
-        "running 0:08 · engine pid 4242 · llama-wb1-20261129-101500",
+        "running 0:08 · engine pid 4242 (swift) · llama-wb1-20261129-101500",
         "╭ Stages ───────────────────────╮╭ Progress ───────────────────────────────────────────────────────╮",
         "│ ✓ prune                       ││ sft · stage 2/3 · 4 steps/s                                     │",
         "│ ▶ sft                         ││ █████████████████12/20 steps (60%) · ETA 0:02                   │",
@@ -127,14 +127,14 @@ func cannedRun(_ id: String, steps: Int, finished: Bool = true, lossScale: Doubl
         "│ stage prune completed                                                                            │",
         "│ warning: gradient norm clipped                                                                   │",
         "╰──────────────────────────────────────────────────────────────────────────────────────────────────╯",
-        "r launch  c cancel  + steps  Tab next  ? help  :/Ctrl-P commands  t theme  q quit",
+        "r launch  c cancel  b backend  + steps  Tab next  ? help  :/Ctrl-P commands  t theme  q quit",
         ])
     }
 
     @Test func aLiveRunAtTheMinimumSize() throws {
         try expectScreen(live(runState(width: 60, height: 16), steps: 12), [
         " 1 Model │ 2 Layers │ 3 Quantize │ 4 Run │ 5 Compare",
-        "running 0:08 · engine pid 4242 · llama-wb1-20261129-101500",
+        "running 0:08 · engine pid 4242 (swift) · llama-wb1-20261129-",
         "╭ Stages ──────────────╮╭ Progress ────────────────────────╮",
         "│ ✓ prune              ││ sft · stage 2/3 · 4 steps/s      │",
         "│ ▶ sft                ││ ██12/20 steps (60%) · ETA 0:02   │",
@@ -148,7 +148,7 @@ func cannedRun(_ id: String, steps: Int, finished: Bool = true, lossScale: Doubl
         "╭ Log ─────────────────────────────────────────────────────╮",
         "│ warning: gradient norm clipped                           │",
         "╰──────────────────────────────────────────────────────────╯",
-        "r launch  c cancel  + steps  Tab next  ? help  …",
+        "r launch  c cancel  b backend  + steps  Tab next  ? help  …",
         ])
     }
 
@@ -165,7 +165,7 @@ func cannedRun(_ id: String, steps: Int, finished: Bool = true, lossScale: Doubl
             Issue.record("expected a run to start, got \(effects)")
             return
         }
-        #expect(next.run.logs == ["launching llama-fp32-wb1-drop1-w4"])
+        #expect(next.run.logs == ["launching llama-fp32-wb1-drop1-w4 on the swift engine"])
         #expect(draft.dropped == [1] && draft.steps == 22)
         let (recipe, diagnostics) = Recipe.check(text: draft.yaml, path: "/r/.workbench/x.yaml", checkModel: false)
         #expect(diagnostics.isEmpty, "\(diagnostics)")
