@@ -62,6 +62,14 @@ import Testing
         try session.waitFor("Importance not computed")
         #expect(try session.activeTab() == "2 Layers")
 
+        // A click in the terminal's own mouse encoding (tmux's default terminal reports X10-style, not SGR).
+        #expect(try session.format("mouse_standard_flag") == "1")
+        try session.clickX10(try session.position(of: "3 Quantize"))
+        try session.waitFor("Deploy memory")
+        #expect(try session.activeTab() == "3 Quantize")
+        try session.keys("2")
+        try session.waitFor("Importance not computed")
+
         try session.keys("?")
         try session.waitFor("Show the keys")
         screen = try session.capture()
@@ -435,6 +443,16 @@ struct TmuxSession {
     func click(_ position: Position) throws {
         try literal("\u{1B}[<0;\(position.x + 1);\(position.y + 1)M")
         try literal("\u{1B}[<0;\(position.x + 1);\(position.y + 1)m")
+    }
+
+    /// A left click at `position` as an X10 mouse report (`ESC [ M` and three bytes, 32 + button, column
+    /// and row from 1), what terminals without SGR reporting send; columns and rows below 95 only, as the
+    /// bytes must stay ASCII to be typed.
+    func clickX10(_ position: Position) throws {
+        precondition(position.x < 94 && position.y < 94)
+        func byte(_ n: Int) -> String { String(UnicodeScalar(UInt8(32 + n))) }
+        try literal("\u{1B}[M" + byte(0) + byte(position.x + 1) + byte(position.y + 1))
+        try literal("\u{1B}[M" + byte(3) + byte(position.x + 1) + byte(position.y + 1))
     }
 
     /// The word pair after `label` on the screen, such as `17.31 MB` after `deploy     `.
