@@ -67,13 +67,22 @@ public enum AWQSearch {
     /// with the given replacement weights (in the same order).
     public static func searchScale(weights: [[Float]], rows: [Int], cols: Int, xMean: [Float], scheme: QuantScheme,
                                    grid: Int = 20, loss: ([[Float]]) -> Double) -> ScaleResult {
+        searchScale(weights: weights, rows: rows, cols: cols, xMean: xMean, scheme: scheme, grid: grid) { trial in
+            loss(weights.indices.map(trial))
+        }
+    }
+
+    /// `searchScale` where `loss` forms each candidate weight when it needs it (`trial(i)`, the i-th
+    /// linear's `Q(W·diag(s))·diag(s)⁻¹`), so that a module's linears need not all be held as candidates at
+    /// once.
+    public static func searchScale(weights: [[Float]], rows: [Int], cols: Int, xMean: [Float], scheme: QuantScheme,
+                                   grid: Int = 20, lossOfTrials loss: ((Int) -> [Float]) -> Double) -> ScaleResult {
         var best = ScaleResult(alpha: 0, scales: [Float](repeating: 1, count: cols), losses: [])
         var bestLoss = Double.infinity
         for i in 0..<grid {
             let alpha = Float(i) / Float(grid)
             let s = scales(xMean: xMean, alpha: alpha)
-            let trial = weights.indices.map { scaledFakeQuant(weights[$0], rows: rows[$0], cols: cols, scales: s, scheme: scheme) }
-            let l = loss(trial)
+            let l = loss { scaledFakeQuant(weights[$0], rows: rows[$0], cols: cols, scales: s, scheme: scheme) }
             best.losses.append(l)
             if l < bestLoss {
                 bestLoss = l

@@ -31,22 +31,26 @@ public enum QuantExport {
         case other
     }
 
-    static func parts(_ d: QuantizedDecoder) -> [String: Part] {
+    static func parts(_ d: QuantizedDecoder) throws -> [String: Part] {
         var map: [String: Part] = [:]
-        for i in d.blocks.indices {
+        for i in 0..<d.blockCount {
             for m in QuantizedBlock.linearNames { map[d.names.layer(i, m + ".weight")] = .linear(block: i, module: m) }
             map[d.names.layer(i, "input_layernorm.weight")] = .norm(block: i, post: false)
             map[d.names.layer(i, "post_attention_layernorm.weight")] = .norm(block: i, post: true)
-            for suffix in d.blocks[i].biases.keys { map[d.names.layer(i, suffix)] = .bias(block: i, suffix: suffix) }
+            for suffix in try d.block(i, linears: []).biases.keys { map[d.names.layer(i, suffix)] = .bias(block: i, suffix: suffix) }
         }
         return map
     }
 
+    /// The values of one output tensor; a block's linear is read back (from the spill file) only here, when
+    /// the writer asks for it.
     static func values(_ d: QuantizedDecoder, _ part: Part, name: String) throws -> [Float] {
         switch part {
-        case .linear(let b, let m): return d.blocks[b].linears[m]!.dequantized()
-        case .norm(let b, let post): return post ? d.blocks[b].postNorm : d.blocks[b].inputNorm
-        case .bias(let b, let s): return d.blocks[b].biases[s]!
+        case .linear(let b, let m): return try d.linear(b, m).dequantized()
+        case .norm(let b, let post):
+            let block = try d.block(b, linears: [])
+            return post ? block.postNorm : block.inputNorm
+        case .bias(let b, let s): return try d.block(b, linears: []).biases[s]!
         case .other: return try d.otherValues(name)
         }
     }
@@ -66,7 +70,7 @@ public enum QuantExport {
                                sourceFolder: String? = nil) throws -> [String] {
         try d.validateKeepFP16()
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let map = parts(d)
+        let map = try parts(d)
         var writer = SafetensorsWriter(metadata: ["format": "pt"])
         for name in sourceNames(d, map) {
             let part = map[name] ?? .other
@@ -97,22 +101,25 @@ public enum QuantExport {
             throw QuantError("--format awq keeps \(part.rawValue) in fp16 (AutoAWQ's GEMM layout quantizes only the decoder's linears): add it to --keep-fp16, or use --format gguf or hf")
         }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let map = parts(d)
+        let map = try parts(d)
         var writer = SafetensorsWriter()
         for name in sourceNames(d, map) {
             let part = map[name] ?? .other
             if case .linear(let b, let m) = part {
-                let lin = d.blocks[b].linears[m]!
-                guard lin.rows % 8 == 0 else { throw QuantError("\(name) has \(lin.rows) outputs; AWQ GEMM packs 8 outputs per word") }
-                guard lin.cols % lin.groupSize == 0 else {
-                    throw QuantError("\(name) has \(lin.cols) inputs, not a multiple of the group size \(lin.groupSize); AWQ GEMM needs whole groups (choose --group 32 or 64, or --format hf)")
+                let (n, k) = d.linearShape(m)
+                guard n % 8 == 0 else { throw QuantError("\(name) has \(n) outputs; AWQ GEMM packs 8 outputs per word") }
+                let groupSize = scheme.groupWidth(inFeatures: k), groups = scheme.groupCount(inFeatures: k)
+                guard k % groupSize == 0 else {
+                    throw QuantError("\(name) has \(k) inputs, not a multiple of the group size \(groupSize); AWQ GEMM needs whole groups (choose --group 32 or 64, or --format hf)")
                 }
+                // Each part is formed from the linear read back when the writer reaches it (the writer orders
+                // the int32 tensors before the f16 ones), so one linear at a time is held.
                 let prefix = String(name.dropLast(".weight".count))
-                let k = lin.cols, n = lin.rows, groups = lin.groups
-                let packed = awqTriple(lin)
-                try writer.add(prefix + ".qweight", int32: packed.qweight, shape: [k, n / 8])
-                try writer.add(prefix + ".qzeros", int32: packed.qzeros, shape: [groups, n / 8])
-                try writer.add(prefix + ".scales", floats: packed.scales, shape: [groups, n], as: .f16)
+                try writer.add(prefix + ".qweight", dtype: .i32, shape: [k, n / 8]) { try int32Bytes(awqQWeight(d.linear(b, m))) }
+                try writer.add(prefix + ".qzeros", dtype: .i32, shape: [groups, n / 8]) { try int32Bytes(awqGroupTensors(d.linear(b, m)).qzeros) }
+                try writer.add(prefix + ".scales", dtype: .f16, shape: [groups, n]) {
+                    try SafetensorsWriter.encode(awqGroupTensors(d.linear(b, m)).scales, as: .f16, name: prefix + ".scales")
+                }
                 continue
             }
             let shape = d.source.info(name)!.shape
@@ -134,9 +141,21 @@ public enum QuantExport {
 
     /// The AWQ GEMM triple of a 4-bit linear: `qweight [K, N/8]`, `qzeros [K/g, N/8]`, `scales [K/g, N]`.
     public static func awqTriple(_ lin: QuantizedLinear) -> (qweight: [Int32], qzeros: [Int32], scales: [Float]) {
-        let k = lin.cols, n = lin.rows, groups = lin.groups
+        let (qzeros, scales) = awqGroupTensors(lin)
+        return (awqQWeight(lin), qzeros, scales)
+    }
+
+    /// `qweight [K, N/8]` of a 4-bit linear: the codes transposed and packed.
+    static func awqQWeight(_ lin: QuantizedLinear) -> [Int32] {
+        let k = lin.cols, n = lin.rows
         var codesT = [UInt8](repeating: 0, count: k * n)
         for r in 0..<n { for c in 0..<k { codesT[c * n + r] = lin.codes[r * k + c] } }
+        return AWQPacking.pack(codesT, rows: k, columns: n)
+    }
+
+    /// `qzeros [K/g, N/8]` and `scales [K/g, N]` of a 4-bit linear.
+    static func awqGroupTensors(_ lin: QuantizedLinear) -> (qzeros: [Int32], scales: [Float]) {
+        let n = lin.rows, groups = lin.groups
         var zerosT = [UInt8](repeating: 0, count: groups * n)
         var scalesT = [Float](repeating: 0, count: groups * n)
         for r in 0..<n {
@@ -145,8 +164,10 @@ public enum QuantExport {
                 scalesT[j * n + r] = lin.scales[r * groups + j]
             }
         }
-        return (AWQPacking.pack(codesT, rows: k, columns: n), AWQPacking.pack(zerosT, rows: groups, columns: n), scalesT)
+        return (AWQPacking.pack(zerosT, rows: groups, columns: n), scalesT)
     }
+
+    static func int32Bytes(_ values: [Int32]) -> [UInt8] { values.withUnsafeBytes { Array($0) } }
 
     // MARK: GGUF
 
@@ -171,7 +192,7 @@ public enum QuantExport {
         let c = d.config
         let type = try ggufType(for: d.settings.scheme)
         var w = GGUFWriter()
-        w.setLlamaHyperparameters(c, blockCount: d.blocks.count)
+        w.setLlamaHyperparameters(c, blockCount: d.blockCount)
         if let name = sourceGGUF?.metadata["general.name"] { w.set("general.name", name) }
         w.set("general.alignment", .uint32(32))
         let fileType: UInt32 = type == .q8_0 ? 7 : (type == .q4_0 ? 2 : 3)
@@ -188,18 +209,18 @@ public enum QuantExport {
             try GGUFQuantizer.quantize(d.source.floats(d.names.embedTokens), as: embedType)
         }
         let rtnFromSource = d.settings.method == .rtn
-        for i in d.blocks.indices {
-            let block = d.blocks[i]
+        for i in 0..<d.blockCount {
+            let block = try d.block(i, linears: [])
             try w.addTensor("blk.\(i).attn_norm.weight", dims: [h], type: .f32) { try GGUFQuantizer.quantize(block.inputNorm, as: .f32) }
             for m in QuantizedBlock.linearNames {
-                let lin = block.linears[m]!
+                let (rows, cols) = d.linearShape(m)
                 let gguf = GGUFNameMap.ggufName(forHuggingFace: "model.layers.\(i).\(m).weight")!
                 let heads: Int? = m == "self_attn.q_proj" ? c.numAttentionHeads : (m == "self_attn.k_proj" ? c.numKeyValueHeads : nil)
-                try w.addTensor(gguf, dims: [lin.cols, lin.rows], type: type) {
-                    var values = rtnFromSource ? try d.source.floats(d.names.layer(i, m + ".weight")) : lin.dequantized()
+                try w.addTensor(gguf, dims: [cols, rows], type: type) {
+                    var values = rtnFromSource ? try d.source.floats(d.names.layer(i, m + ".weight")) : try d.linear(i, m).dequantized()
                     if let heads {
-                        guard let p = GGUFNameMap.permuteRows(values, rows: lin.rows, cols: lin.cols, heads: heads) else {
-                            throw QuantError("\(gguf): \(lin.rows) rows do not split into \(heads) head pairs")
+                        guard let p = GGUFNameMap.permuteRows(values, rows: rows, cols: cols, heads: heads) else {
+                            throw QuantError("\(gguf): \(rows) rows do not split into \(heads) head pairs")
                         }
                         values = p
                     }
@@ -232,17 +253,17 @@ public enum QuantExport {
                 throw FormatError(file: folder + "/config.json", "is not a JSON object")
             }
             if var text = object["text_config"] as? [String: Any] {
-                text["num_hidden_layers"] = d.blocks.count
+                text["num_hidden_layers"] = d.blockCount
                 object["text_config"] = text
             } else {
-                object["num_hidden_layers"] = d.blocks.count
+                object["num_hidden_layers"] = d.blockCount
             }
             return object
         }
         let c = d.config
         var object: [String: Any] = [
             "architectures": ["LlamaForCausalLM"], "model_type": "llama", "vocab_size": c.vocabSize,
-            "hidden_size": c.hiddenSize, "intermediate_size": c.intermediateSize, "num_hidden_layers": d.blocks.count,
+            "hidden_size": c.hiddenSize, "intermediate_size": c.intermediateSize, "num_hidden_layers": d.blockCount,
             "num_attention_heads": c.numAttentionHeads, "num_key_value_heads": c.numKeyValueHeads, "head_dim": c.headDim,
             "rms_norm_eps": c.rmsNormEps, "rope_theta": c.ropeTheta, "max_position_embeddings": c.maxPositionEmbeddings,
             "tie_word_embeddings": c.tieWordEmbeddings, "hidden_act": c.hiddenAct, "attention_bias": c.attentionBias,

@@ -32,7 +32,7 @@ struct QuantizeCommand: ParsableCommand {
     @Flag(help: "GPTQ: visit columns by descending Hessian diagonal (groups stay static).")
     var actOrder = false
 
-    @Option(help: "Calibration text (UTF-8), required for awq and gptq.")
+    @Option(help: "Calibration text (UTF-8) or token ids (.ids, whitespace-separated), required for awq and gptq.")
     var data: String?
 
     @Option(help: "Calibration samples.")
@@ -111,8 +111,17 @@ struct QuantizeCommand: ParsableCommand {
         var calibration: [[Int]] = []
         let tokenizer = try? checkpoint.tokenizer()
         if let data, method.needsCalibration {
-            guard let tokenizer else { throw ValidationError("\(model) has no tokenizer to turn --data into tokens") }
-            let ids = Array(tokenizer.encode(try readText(data), addSpecialTokens: false).dropFirst(skipTokens))
+            let ids: [Int]
+            if data.hasSuffix(".ids") {
+                // Pre-tokenized ids, whitespace-separated (as `scalpel importance` reads them).
+                ids = Array(try readText(data).split(whereSeparator: \.isWhitespace).map { word -> Int in
+                    guard let id = Int(word) else { throw ValidationError("\(data): '\(word)' is not a token id") }
+                    return id
+                }.dropFirst(skipTokens))
+            } else {
+                guard let tokenizer else { throw ValidationError("\(model) has no tokenizer to turn --data into tokens") }
+                ids = Array(tokenizer.encode(try readText(data), addSpecialTokens: false).dropFirst(skipTokens))
+            }
             var start = 0
             while calibration.count < samples, start + seqLen <= ids.count {
                 calibration.append(Array(ids[start..<(start + seqLen)]))

@@ -94,7 +94,7 @@ final class AWQSearchTests: XCTestCase {
         let scheme = QuantScheme(bits: 4, groupSize: 32)
         let awq = try tiny.runner().run(QuantSettings(method: .awq, scheme: scheme, awq: .init(grid: 1, clip: false)), calibration: calibration)
         let rtn = try tiny.runner().run(QuantSettings(method: .rtn, scheme: scheme))
-        for (a, b) in zip(awq.blocks, rtn.blocks) {
+        for (a, b) in zip(try awq.blocks, try rtn.blocks) {
             XCTAssertEqual(a.linears, b.linears)
             XCTAssertEqual(a.inputNorm, b.inputNorm)
         }

@@ -17,7 +17,7 @@ final class QuantExportTests: XCTestCase {
             let awq = try XCTUnwrap(loaded.weights as? AWQWeightSource)
             XCTAssertEqual(awq.linears.count, 14)
             XCTAssertEqual(awq.configuration.groupSize, 32)
-            XCTAssertEqual(try awq.floats("model.layers.1.mlp.down_proj.weight"), decoder.blocks[1].linears["mlp.down_proj"]!.dequantized())
+            XCTAssertEqual(try awq.floats("model.layers.1.mlp.down_proj.weight"), try decoder.linear(1, "mlp.down_proj").dequantized())
             let tokens = QuantTinyModel.calibration()[2]
             XCTAssertEqual(try loaded.loadDecoder().logits(tokens: tokens), try decoder.model(unquantizedAsF16: true).logits(tokens: tokens), "\(method)")
         }

@@ -27,10 +27,10 @@ final class QuantRunnerTests: XCTestCase {
             hessian.add(normed.readPointer, rows: n)
             for (name, buffer) in [("self_attn.q_proj", w.q), ("self_attn.k_proj", w.k)] {
                 let expected = try GPTQ.quantize(weight: buffer.array, rows: buffer.count / h, cols: h, hessian: hessian.hessian, scheme: scheme)
-                XCTAssertEqual(decoder.blocks[i].linears[name], expected, "block \(i) \(name)")
+                XCTAssertEqual(try decoder.linear(i, name), expected, "block \(i) \(name)")
             }
             // The next block's input: this block with its quantized weights.
-            let block = LlamaBlock(config: c, weights: decoder.blocks[i].weights(config: c))
+            let block = LlamaBlock(config: c, weights: try decoder.block(i).weights(config: c))
             positions.withUnsafeBufferPointer { pos in
                 invFreq.withUnsafeBufferPointer { inv in
                     block.forward(x.pointer, step: BlockStep(batch: 3, seqLen: 12), positions: pos.baseAddress!, invFreq: inv.baseAddress!,

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes a random LLaMA checkpoint with 7B-sized blocks (hidden 4096, MLP 11008, 32 heads, fp16) and
-few of them (default 4), to check that importance scoring streams one block at a time.
-Usage: scripts/data/make_7b_shaped.py OUT_DIR [--layers 4]   (not committed; ~1.9 GB for 4 blocks)."""
+few of them (default 4), to check that importance scoring and quantization stream one block at a time.
+Usage: scripts/data/make_7b_shaped.py OUT_DIR [--layers 4] [--vocab 32000] [--hidden 4096 --mlp 11008 --heads 32]
+(not committed; ~1.9 GB for 4 blocks; smaller --hidden/--mlp/--heads give a quick model of the same layout)."""
 import argparse, json, os, struct
 import numpy as np
 
@@ -9,8 +10,11 @@ p = argparse.ArgumentParser()
 p.add_argument("out")
 p.add_argument("--layers", type=int, default=4)
 p.add_argument("--vocab", type=int, default=32000)
+p.add_argument("--hidden", type=int, default=4096)
+p.add_argument("--mlp", type=int, default=11008)
+p.add_argument("--heads", type=int, default=32)
 a = p.parse_args()
-h, f, heads, L, V = 4096, 11008, 32, a.layers, a.vocab
+h, f, heads, L, V = a.hidden, a.mlp, a.heads, a.layers, a.vocab
 shapes = {"model.embed_tokens.weight": [V, h], "model.norm.weight": [h]}
 for i in range(L):
     q = f"model.layers.{i}."
