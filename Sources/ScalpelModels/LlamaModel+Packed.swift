@@ -3,9 +3,10 @@ import ScalpelTensor
 
 extension LlamaModel {
     /// Loads the decoder keeping its quantized linears packed: GGUF Q4_0/Q4_1/Q8_0 tensors and AutoAWQ
-    /// GEMM triples (groups of a multiple of 32 inputs) become `PackedWeight`s run by the fused kernels; every other tensor (embeddings, norms,
-    /// the head, linears of other types) is read as f32 as `init(source:config:names:)` reads it. The
-    /// result runs forward (prompts, decoding, logits) only.
+    /// GEMM triples (groups of a multiple of 32 inputs) become `PackedWeight`s run by the fused kernels, and
+    /// so does a GGUF head of those types (`packedHead`; tied, the embedding table, which the lookup still
+    /// reads as f32); every other tensor (embeddings, norms, an F16 head, linears of other types) is read as
+    /// f32 as `init(source:config:names:)` reads it. The result runs forward (prompts, decoding, logits) only.
     /// - Throws: `FormatError`/`ModelError` as the f32 loader does, for a missing tensor or a shape that
     ///   disagrees with `config`.
     public static func packed(source: any WeightSource, config c: ModelConfig.Llama,
@@ -15,9 +16,11 @@ extension LlamaModel {
         let embed = FloatBuffer(try source.floats(names.embedTokens, shape: [c.vocabSize, c.hiddenSize], from: origin))
         let blocks = try (0..<c.numHiddenLayers).map { try packedBlock(source: source, names: names, index: $0, config: c) }
         let norm = FloatBuffer(try source.floats(names.finalNorm, shape: [c.hiddenSize], from: origin))
+        let packedHead = try packedHeadWeight(source: source, names: names, config: c)
         let head: FloatBuffer?
         if source.contains(names.head) {
-            head = FloatBuffer(try source.floats(names.head, shape: [c.vocabSize, c.hiddenSize], from: origin))
+            head = packedHead != nil ? FloatBuffer(count: 0)
+                : FloatBuffer(try source.floats(names.head, shape: [c.vocabSize, c.hiddenSize], from: origin))
         } else if c.tieWordEmbeddings {
             head = nil
         } else {
@@ -29,7 +32,21 @@ extension LlamaModel {
                 if let t = gguf.ggufTensor(name) { PackedWeight.releasePages(gguf.file.rawBytes(t)) }
             }
         }
-        return LlamaModel(config: c, embedTokens: embed, blocks: blocks, finalNorm: norm, lmHead: head)
+        let model = LlamaModel(config: c, embedTokens: embed, blocks: blocks, finalNorm: norm, lmHead: head)
+        model.packedHead = packedHead
+        return model
+    }
+
+    /// The head packed when the GGUF stores it (or, tied, the embedding table) as Q4_0, Q4_1 or Q8_0; nil otherwise.
+    static func packedHeadWeight(source: any WeightSource, names: LlamaTensorNames, config c: ModelConfig.Llama) throws -> PackedWeight? {
+        let name = source.contains(names.head) ? names.head : names.embedTokens
+        guard source.contains(names.head) || c.tieWordEmbeddings, let gguf = source as? GGUFWeightSource,
+              let t = gguf.ggufTensor(name), PackedWeight.ggufTypes.contains(t.type),
+              let p = try PackedWeight.gguf(t, in: gguf.file) else { return nil }
+        guard p.rows == c.vocabSize, p.cols == c.hiddenSize else {
+            throw ModelError("'\(name)' in \(source.path) has shape [\(p.rows), \(p.cols)], but the config implies [\(c.vocabSize), \(c.hiddenSize)]")
+        }
+        return p
     }
 
     /// Linears of the model held packed, and their bytes.

@@ -8,8 +8,13 @@ public final class LlamaModel: @unchecked Sendable {
     public let embedTokens: FloatBuffer
     public var blocks: [LlamaBlockWeights]
     public let finalNorm: FloatBuffer
-    /// `[vocab, hidden]`; the same buffer as `embedTokens` when the embeddings are tied.
+    /// `[vocab, hidden]`; the same buffer as `embedTokens` when the embeddings are tied; empty when an
+    /// untied head is held only packed (`packedHead`).
     public let lmHead: FloatBuffer
+    /// The output projection held packed, for a packed model whose checkpoint stores the head (or, tied, the
+    /// embedding table) as Q4_0, Q4_1 or Q8_0 (`LlamaModel+Packed.swift`): `logits` runs it through the
+    /// fused kernels instead of `lmHead`.
+    public internal(set) var packedHead: PackedWeight?
 
     /// Loads the decoder from `source`, checking every tensor's shape against `config`.
     public init(source: any WeightSource, config c: ModelConfig.Llama, names: LlamaTensorNames? = nil) throws {
@@ -43,7 +48,7 @@ public final class LlamaModel: @unchecked Sendable {
     /// Parameters of the decoder (tied embeddings counted once).
     public var parameterCount: Int {
         embedTokens.count + blocks.reduce(0) { $0 + $1.parameterCount } + finalNorm.count
-            + (lmHead === embedTokens ? 0 : lmHead.count)
+            + (lmHead === embedTokens ? 0 : (lmHead.count == 0 ? packedHead.map { $0.rows * $0.cols } ?? 0 : lmHead.count))
     }
 
     /// The embedding rows of `tokens` (`[count, hidden]`); throws for an id outside the vocabulary.
@@ -89,6 +94,10 @@ public final class LlamaModel: @unchecked Sendable {
 
     /// Logits `[rows, vocab]` for `rows` normalised hidden states starting at `hidden`.
     public func logits(hidden: UnsafePointer<Float>, rows: Int, into out: UnsafeMutablePointer<Float>) {
+        if let packedHead {
+            PackedLinear.forward(out: out, x: hidden, weight: packedHead, bias: nil, n: rows)
+            return
+        }
         Linear.forward(out: out, x: hidden, weight: lmHead.pointer, bias: nil, n: rows,
                        inFeatures: config.hiddenSize, outFeatures: config.vocabSize)
     }

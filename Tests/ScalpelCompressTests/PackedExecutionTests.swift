@@ -58,6 +58,33 @@ struct PackedExecutionTests {
         #expect(try Self.compare(try Checkpoint.open(dir), expectPacked: 0) == 0)
     }
 
+    @Test("A GGUF head (or tied embedding table) stored Q4_0/Q4_1/Q8_0 runs packed, with the dequantized logits")
+    func packedHead() throws {
+        for tied in [false, true] {
+            let tiny = try QuantTinyModel(layers: 2, gqa: true, tied: tied)
+            for scheme in [QuantScheme(bits: 4, groupSize: 32, symmetric: true), QuantScheme(bits: 4, groupSize: 32),
+                           QuantScheme(bits: 8, groupSize: 32, symmetric: true)] {
+                let decoder = try tiny.runner().run(QuantSettings(method: .rtn, scheme: scheme))
+                decoder.keepFP16 = KeepFP16(parts: [])
+                let path = QuantTinyModel.temporary("packed-head") + ".gguf"
+                try QuantExport.writeGGUF(decoder, to: path)
+                let checkpoint = try Checkpoint.open(path)
+                let model = try checkpoint.loadPackedDecoder()
+                let head = try #require(model.packedHead, "tied \(tied) \(scheme)")
+                #expect(head.rows == 64 && head.cols == 64)
+                #expect(tied ? model.lmHead === model.embedTokens : model.lmHead.count == 0)
+                let diff = try Self.compare(checkpoint, expectPacked: 14)
+                #expect(diff <= 1e-5, "tied \(tied) \(scheme): relative |Δ| \(diff)")
+            }
+        }
+        // An F16 head (the default) stays f32.
+        let tiny = try QuantTinyModel(layers: 1)
+        let decoder = try tiny.runner().run(QuantSettings(method: .rtn, scheme: QuantScheme(bits: 4, groupSize: 32)))
+        let path = QuantTinyModel.temporary("packed-head-f16") + ".gguf"
+        try QuantExport.writeGGUF(decoder, to: path)
+        #expect(try Checkpoint.open(path).loadPackedDecoder().packedHead == nil)
+    }
+
     @Test("a plain f32 folder has nothing to pack and loads as f32")
     func plain() throws {
         let tiny = try QuantTinyModel(layers: 1)
