@@ -52,8 +52,16 @@ struct RunCommand: ParsableCommand {
         do {
             if usesTorchBackend(store: store) {
                 // The backend writes the run folder and its events.jsonl itself; the sinks here only listen.
-                let status = try TorchBackendLauncher.run(recipePath: recipe ?? "", runsDir: store.root, events: sinks,
-                                                          resume: resume)
+                var listeners = sinks
+                if !streaming {
+                    let console = ConsoleProgress()
+                    listeners.append(CallbackSink { line in
+                        if let event = try? EngineEvent(line: line) { console.handle(event) }
+                    })
+                }
+                let status = try TorchBackendLauncher.run(recipePath: recipe ?? "", runsDir: store.root, events: listeners,
+                                                          resume: resume, cancellation: token)
+                if status == 130 && received.value == SIGTERM { throw ExitCode(143) }
                 if status != 0 { throw ExitCode(status) }
                 return
             }

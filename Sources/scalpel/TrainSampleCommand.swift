@@ -105,6 +105,7 @@ struct TrainSampleCommand: ParsableCommand {
             say("tokenizer: BPE trained on the training text")
         }
         try AtomicFile.write(Self.preprocessorJSON, to: modelDir + "/preprocessor_config.json")
+        try AtomicFile.write(ChatFormat.llava1_5ChatTemplateFile, to: modelDir + "/chat_template.json")
         let tokenizer = try Tokenizer(directory: URL(fileURLWithPath: modelDir))
         guard let imageId = tokenizer.id(for: ChatFormat.imageToken), let eos = tokenizer.id(for: "</s>"),
               let bos = tokenizer.id(for: "<s>") else {
@@ -159,6 +160,17 @@ struct TrainSampleCommand: ParsableCommand {
                 }
                 if trainer.step % checkpointEvery == 0 && trainer.step < total { try trainer.save(to: state) }
             }
+            // The label heads on the val images: how much of the training accuracy is memorised.
+            var valCorrect = [Int](repeating: 0, count: SampleData.tasks.count)
+            for start in stride(from: 0, to: set.valImages.count, by: 64) {
+                let slice = Array(set.valImages[start..<min(start + 64, set.valImages.count)])
+                let batchPixels = try slice.flatMap { try pixels.values($0.path) }
+                let (features, _) = try tower.features(pixelValues: batchPixels, layers: config.visionFeatureLayers, keepClassToken: false)
+                let result = try head.evaluate(features: features, images: slice.count, tokens: config.vision.numPatches, labels: slice.map(\.classes))
+                for t in 0..<valCorrect.count { valCorrect[t] += result.correct[t] }
+            }
+            let valAcc = zip(SampleData.tasks, valCorrect).map { "\($0.name) \(Int((100 * Double($1) / Double(max(set.valImages.count, 1))).rounded()))" }
+            say("pretrain: val acc % over \(set.valImages.count) images " + valAcc.joined(separator: ", "))
             try LlavaCheckpointWriter.write(model, to: stage1)
             try? fm.removeItem(atPath: state)
             say("pretrain done")
@@ -233,8 +245,9 @@ struct TrainSampleCommand: ParsableCommand {
         return model
     }
 
-    /// Align or tune: multi-turn conversations (one image, its six questions in a seeded order, each
-    /// answer closed by `</s>`), answer-only loss.
+    /// Align or tune: multi-turn conversations (one image, its six questions in a seeded order) in the
+    /// engine's LLaVA-1.5 rendering, as `scalpel sft` and `scalpel eval` build them (an answer ends with a
+    /// space, then the next `USER:`), answer-only loss.
     func conversationStage(name: String, llava: TrainableLlava, set: SampleData, settings: SFTImageSettings, tokenizer: Tokenizer,
                            pixels: PixelCache, towerCache: (values: [Float], perImage: Int)?, total: Int, lr: Float, stage: UInt64,
                            turns: Int, batchSize: Int, say: (String) -> Void) throws {
@@ -341,6 +354,8 @@ struct SampleData {
 
     let folder: String
     let trainImages: [Image]
+    /// The val split's images with their labels, to check the pretrained tower on images it never saw.
+    let valImages: [Image]
     let valRecords: [SynthDerm.Record]
     /// Every training question and answer, for the tokenizer.
     let corpus: [String]
@@ -358,14 +373,18 @@ struct SampleData {
         valRecords = try read("val.json", as: [SynthDerm.Record].self)
         var turns: [String: [(String, String)]] = [:]
         for r in train { turns[r.image, default: []].append((r.question, r.answer)) }
-        trainImages = labels.filter { $0.split == .train }.map { l in
+        func classes(_ l: SynthDerm.LabelRecord) -> [Int] {
             var classes = [l.asymmetry, l.border, l.colours.count - 1, l.structures.count - 1,
                            SynthDerm.Verdict.allCases.firstIndex(of: l.verdict)!]
             classes += l.abruptSegments.map { $0 ? 1 : 0 }
             classes += SynthDerm.Colour.allCases.map { l.colours.contains($0) ? 1 : 0 }
             classes += SynthDerm.Structure.allCases.map { l.structures.contains($0) ? 1 : 0 }
-            return Image(path: folder + "/" + l.image, classes: classes, turns: turns[l.image] ?? [])
+            return classes
         }
+        trainImages = labels.filter { $0.split == .train }.map { l in
+            Image(path: folder + "/" + l.image, classes: classes(l), turns: turns[l.image] ?? [])
+        }
+        valImages = labels.filter { $0.split == .val }.map { l in Image(path: folder + "/" + l.image, classes: classes(l), turns: []) }
         guard !trainImages.isEmpty else { throw ValidationError("\(folder) has no training images") }
         var texts = ["USER: ASSISTANT: </s>"]
         for r in train { texts.append("USER: " + r.question + " ASSISTANT: " + r.answer) }
@@ -384,7 +403,7 @@ struct SampleData {
     }
 
     /// Image `index`'s questions in a seeded order as one conversation (the first `turns` of them),
-    /// each answer ending in `</s>`.
+    /// rendered as conversation JSON is (no `</s>` after answers: generation stops at the next `USER:`).
     func conversation(image index: Int, stage: UInt64, step: Int, seed: UInt64, turns count: Int) -> [ChatMessage] {
         var turns = trainImages[index].turns
         var rng = SeededRandom(seed: SeededRandom.key(seed, stage, UInt64(step), UInt64(index)))
@@ -392,7 +411,7 @@ struct SampleData {
         var messages: [ChatMessage] = []
         for (k, t) in turns.prefix(count).enumerated() {
             messages.append(ChatMessage(role: "user", text: t.question, images: k == 0 ? 1 : 0))
-            messages.append(ChatMessage(role: "assistant", text: t.answer + "</s>"))
+            messages.append(ChatMessage(role: "assistant", text: t.answer))
         }
         return messages
     }

@@ -14,8 +14,11 @@ public enum TorchBackendLauncher {
     /// Runs `recipePath` (or resumes run `resume`) with `scalpel-torch run … --events - --runs-dir runsDir`,
     /// hands each event line to every sink as it arrives, and returns the backend's exit status (0 completed,
     /// 130 cancelled, 1 failed or refused).
+    /// Once `cancellation` is cancelled the backend gets SIGINT (it runs in its own process group, so a
+    /// signal to ours does not reach it): it finishes the current step, checkpoints and reports `cancelled`.
     /// - Throws: `StageError` (code `torch_backend_missing`) when no `scalpel-torch` can be found or started.
     public static func run(recipePath: String, runsDir: String, events: [EventSink], resume: String? = nil,
+                           cancellation: CancellationToken? = nil,
                            environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Int32 {
         guard let command = locate(environment: environment) else {
             throw StageError(code: "torch_backend_missing", "the torch backend (scalpel-torch) is not installed",
@@ -41,6 +44,18 @@ public enum TorchBackendLauncher {
         } catch {
             throw StageError(code: "torch_backend_missing", "cannot start \(command[0]): \(error.localizedDescription)",
                              hint: "check SCALPEL_TORCH or reinstall scalpel-torch")
+        }
+        if let cancellation {
+            let pid = process.processIdentifier
+            Thread {
+                while process.isRunning {
+                    if cancellation.isCancelled {
+                        kill(pid, SIGINT)
+                        return
+                    }
+                    Thread.sleep(forTimeInterval: 0.05)
+                }
+            }.start()
         }
         let reader = pipe.fileHandleForReading
         var splitter = EventLineSplitter()
