@@ -19,7 +19,7 @@
 #     pruning-study.sh) for the scoring (val) and test splits, COUNT (test questions ÷ 6, default 100),
 #     TRAIN_COUNT (training images, default 300).
 # Every command runs with OPENBLAS_NUM_THREADS=1 unless the caller sets it; times and peak RSS go to
-# OUT_DIR/*/times.txt.
+# OUT_DIR/*/times.txt. A rerun into the same OUT_DIR reuses what is done (SmolLM2 part).
 set -euo pipefail
 scalpel=$(realpath "${1:-.build/release/scalpel}")
 out=${2:-/tmp/healing-study}
@@ -37,7 +37,7 @@ smollm2() {
     local gguf=${SCALPEL_CACHE:-$HOME/.cache/scalpel}/models/SmolLM2-135M-Instruct.Q4_1.gguf
     local general=/usr/share/common-licenses/GPL-3 times=$dir/times.txt
     mkdir -p "$dir"
-    rm -f "$times"
+    echo "== $(date -u)" >> "$times"
     [ -f "$dir/icd10cm-skin.txt" ] || scripts/data/make_icd10_skin_text.sh "$dir/icd10cm-skin.txt"
     python3 - "$dir" <<'PY'
 import sys
@@ -118,13 +118,10 @@ def p(m, which):
     return json.load(open(f"{d}/{m}.ppl-{which}.json"))["perplexity"]
 def fmt(x):
     return f"{x:,.0f}" if x >= 1000 else (f"{x:.1f}" if x >= 100 else f"{x:.2f}")
-def final_loss(m):
-    try:
-        lines = [l for l in open(f"{d}/{m}-heal.log") if l.startswith("step ")]
-        return lines[-1].split("loss")[1].split()[0]
-    except Exception:
-        return "—"
-print("| model | blocks dropped | skin (held out) before → after | GPL-3 before → after | last training loss |")
+def final_loss(m):  # mean training loss of the last 5 steps (one step is only 2 sequences)
+    losses = [float(l.split("loss")[1].split()[0]) for l in open(f"{d}/{m}-heal.log") if l.startswith("step ")]
+    return f"{sum(losses[-5:]) / len(losses[-5:]):.2f}" if losses else "—"
+print("| model | blocks dropped | skin (held out) before → after | GPL-3 before → after | training loss, last 5 steps |")
 print("|---|---|---|---|---|")
 def row(name, m, blocks):
     print(f"| {name} | {blocks} | {fmt(p(m, 'before-domain'))} → **{fmt(p(m, 'after-domain'))}** | "
@@ -143,7 +140,7 @@ llava() {
     local train_count=${TRAIN_COUNT:-300} general=/usr/share/common-licenses/GPL-3 times=$dir/times.txt
     [ "$train_seed" != "$test_seed" ] || { echo "TRAIN_SEED must differ from TEST_SEED" >&2; exit 1; }
     mkdir -p "$dir"
-    rm -f "$times"
+    echo "== $(date -u)" >> "$times"
     rm -rf "$dir/model"
     cp -r "${MODEL:-sample-models/derm-llava-tiny}" "$dir/model"
     local sum
