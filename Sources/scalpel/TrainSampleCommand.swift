@@ -46,6 +46,9 @@ struct TrainSampleCommand: ParsableCommand {
     @Option(help: "Optimizer steps of the four stages: pretrain,align,tune,single.")
     var steps = "1000,400,60,400"
 
+    @Option(help: "Peak learning rates of the four stages: pretrain,align,tune,single.")
+    var learningRates = "1e-3,1e-3,2e-4,3e-4"
+
     @Option(help: "Images per pretraining step.")
     var pretrainBatch = 32
 
@@ -71,6 +74,10 @@ struct TrainSampleCommand: ParsableCommand {
         if out.isEmpty { throw ValidationError("--out must name a folder") }
         let parts = steps.split(separator: ",").compactMap { Int($0) }
         if parts.count != 4 || parts.contains(where: { $0 < 0 }) { throw ValidationError("--steps takes four counts: pretrain,align,tune,single") }
+        let rates = learningRates.split(separator: ",").compactMap { Float($0) }
+        if rates.count != 4 || rates.contains(where: { !($0 > 0 && $0.isFinite) }) {
+            throw ValidationError("--learning-rates takes four positive rates: pretrain,align,tune,single")
+        }
         if trainImages < 1 || evalImages < 1 { throw ValidationError("--train-images and --eval-images must be positive") }
         if pretrainBatch < 1 || conversationBatch < 1 || checkpointEvery < 1 { throw ValidationError("batch sizes and --checkpoint-every must be positive") }
         if decoderLayers < 1 || decoderWidth < 32 || decoderWidth % 32 != 0 { throw ValidationError("--decoder-width must be a positive multiple of 32") }
@@ -78,6 +85,7 @@ struct TrainSampleCommand: ParsableCommand {
 
     func run() throws {
         let stageSteps = steps.split(separator: ",").compactMap { Int($0) }
+        let stageRates = learningRates.split(separator: ",").compactMap { Float($0) }
         let started = Date()
         let fm = FileManager.default
         try fm.createDirectory(atPath: out + "/work", withIntermediateDirectories: true)
@@ -131,7 +139,7 @@ struct TrainSampleCommand: ParsableCommand {
                                              tokens: config.vision.numPatches, seed: SeededRandom.key(seed, 0x4EAD))
             let total = stageSteps[0]
             let trainer = try StageTrainer(parameters: tower.parameters + head.parameters, options: SFTOptions(
-                learningRate: 1e-3, warmupSteps: min(100, total / 10), totalSteps: total, minLearningRateRatio: 0.05,
+                learningRate: stageRates[0], warmupSteps: min(100, total / 10), totalSteps: total, minLearningRateRatio: 0.05,
                 weightDecay: 0.05, maxGradNorm: 1))
             let state = out + "/work/pretrain.state"
             if fm.fileExists(atPath: state) { try trainer.load(from: state); say("pretrain: resumed at step \(trainer.step)") }
@@ -192,7 +200,7 @@ struct TrainSampleCommand: ParsableCommand {
                 for i in 0..<f.count { cache[start * perImage + i] = f.pointer[i] }
             }
             try conversationStage(name: "align", llava: llava, set: set, settings: settings, tokenizer: tokenizer, pixels: pixels,
-                                  towerCache: (cache, perImage), total: stageSteps[1], lr: 1e-3, stage: 2, turns: 6, batchSize: conversationBatch, say: say)
+                                  towerCache: (cache, perImage), total: stageSteps[1], lr: stageRates[1], stage: 2, turns: 6, batchSize: conversationBatch, say: say)
             try LlavaCheckpointWriter.write(model, to: stage2)
             try? fm.removeItem(atPath: out + "/work/align.state")
             say("align done")
@@ -202,7 +210,7 @@ struct TrainSampleCommand: ParsableCommand {
             let model = try Self.load(stage2)
             let llava = try TrainableLlava(model: model, trainTower: true, trainProjector: true, full: .all(layers: config.text.numHiddenLayers))
             try conversationStage(name: "tune", llava: llava, set: set, settings: settings, tokenizer: tokenizer, pixels: pixels,
-                                  towerCache: nil, total: stageSteps[2], lr: 2e-4, stage: 3, turns: 6, batchSize: conversationBatch, say: say)
+                                  towerCache: nil, total: stageSteps[2], lr: stageRates[2], stage: 3, turns: 6, batchSize: conversationBatch, say: say)
             try LlavaCheckpointWriter.write(model, to: stage3)
             try? fm.removeItem(atPath: out + "/work/tune.state")
             say("tune done")
@@ -212,7 +220,7 @@ struct TrainSampleCommand: ParsableCommand {
             let model = try Self.load(stage3)
             let llava = try TrainableLlava(model: model, trainProjector: true, full: .all(layers: config.text.numHiddenLayers))
             try conversationStage(name: "single", llava: llava, set: set, settings: settings, tokenizer: tokenizer, pixels: pixels,
-                                  towerCache: nil, total: stageSteps[3], lr: 3e-4, stage: 4, turns: 1, batchSize: conversationBatch * 4, say: say)
+                                  towerCache: nil, total: stageSteps[3], lr: stageRates[3], stage: 4, turns: 1, batchSize: conversationBatch * 4, say: say)
             try LlavaCheckpointWriter.write(model, to: stage4)
             try? fm.removeItem(atPath: out + "/work/single.state")
             say("single done")
