@@ -65,6 +65,15 @@ public enum ChatFormat: Sendable, Equatable {
         }
     }
 
+    /// Whether a trained assistant turn ends with the tokenizer's EOS token, which the rendered text does
+    /// not show: LLaVA-1.5 was trained on `ASSISTANT: answer</s>` while its chat template renders
+    /// `ASSISTANT: answer `, so fine-tuning on the template's text alone would teach a model never to stop.
+    /// ChatML closes its turns with `<|im_end|>` in the text itself.
+    public var endsAnswersWithEOS: Bool {
+        if case .llava1_5 = self { return true }
+        return false
+    }
+
     /// Text the model writes to end its turn (for stopping generation), beyond the EOS token.
     public var stopStrings: [String] {
         switch self {

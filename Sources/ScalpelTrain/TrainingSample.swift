@@ -74,13 +74,22 @@ public enum SFTData {
             return (common, common == prefix.count)
         }
         var labels = [Int](repeating: Int(TrainingBatch.ignoreIndex), count: body.count)
+        var answerEnds: [Int] = []
         for span in spans {
             let start = cut(atByte: span.lowerBound).tokens
             let end = cut(atByte: span.upperBound)
             let stop = end.clean ? end.tokens : min(end.tokens + 1, body.count)
             if start < stop { for i in start..<stop { labels[i] = body[i] } }
+            answerEnds.append(stop)
         }
         var tokens = body
+        // The EOS that closes each answer in training but not in the rendered text (ChatFormat.endsAnswersWithEOS).
+        if format.endsAnswersWithEOS, let eos = tokenizer.eosTokenId {
+            for stop in answerEnds.reversed() {
+                tokens.insert(eos, at: stop)
+                labels.insert(eos, at: stop)
+            }
+        }
         if addBOS, let bos = tokenizer.bosTokenId {
             tokens.insert(bos, at: 0)
             labels.insert(Int(TrainingBatch.ignoreIndex), at: 0)

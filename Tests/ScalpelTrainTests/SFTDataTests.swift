@@ -7,7 +7,7 @@ import Testing
 struct SFTDataTests {
     /// A byte-level BPE tokenizer: one token per byte (ids 0-255), the merges "h i" (256) and "Ġ o"
     /// (259, a space glued to the next word's first letter) and the ChatML markers as added tokens (257, 258).
-    static func tokenizer() throws -> Tokenizer {
+    static func tokenizer(withEOS: Bool = false) throws -> Tokenizer {
         var vocab: [String: JSONValue] = [:]
         for b in 0..<256 { vocab[String(ByteLevel.byteToScalar[b])] = .int(b) }
         vocab["hi"] = .int(256)
@@ -17,7 +17,7 @@ struct SFTDataTests {
                      "lstrip": .bool(false), "rstrip": .bool(false), "normalized": .bool(false)])
         }
         let json: JSONValue = .object([
-            "added_tokens": .array([added(257, "<|im_start|>"), added(258, "<|im_end|>")]),
+            "added_tokens": .array([added(257, "<|im_start|>"), added(258, "<|im_end|>")] + (withEOS ? [added(260, "</s>")] : [])),
             "pre_tokenizer": .object(["type": .string("ByteLevel"), "add_prefix_space": .bool(false),
                                       "trim_offsets": .bool(true), "use_regex": .bool(true)]),
             "decoder": .object(["type": .string("ByteLevel")]),
@@ -61,6 +61,33 @@ struct SFTDataTests {
         #expect(labelled.first == 259)
         #expect(tok.decode(labelled) == " ok hi ")
         #expect(sample.labels.filter { $0 != -100 }.count == labelled.count)
+    }
+
+    @Test("LLaVA-1.5 answers end with a labelled EOS the rendered text does not show; the rest is the text's tokens")
+    func llavaAnswersEndWithEOS() throws {
+        let tok = try Self.tokenizer(withEOS: true)
+        #expect(tok.eosTokenId == 260)
+        let messages = [ChatMessage(role: "user", text: "hi"), ChatMessage(role: "assistant", text: "ok"),
+                        ChatMessage(role: "user", text: "again"), ChatMessage(role: "assistant", text: "hi")]
+        let sample = SFTData.conversation(messages, format: .llava1_5, tokenizer: tok, addBOS: false)
+        let eosAt = sample.tokens.indices.filter { sample.tokens[$0] == 260 }
+        #expect(eosAt.count == 2)
+        #expect(eosAt.allSatisfy { sample.labels[$0] == 260 && sample.labels[$0 - 1] != -100 })
+        #expect(eosAt.allSatisfy { $0 + 1 == sample.tokens.count || sample.labels[$0 + 1] == -100 })
+        let withoutEOS = sample.tokens.filter { $0 != 260 }
+        #expect(withoutEOS == tok.encode(ChatFormat.llava1_5.render(messages, addGenerationPrompt: false)))
+        // The labelled runs are each answer with its trailing space, then EOS.
+        var runs: [[Int]] = [], current: [Int] = []
+        for (t, l) in zip(sample.tokens, sample.labels) {
+            if l == -100 { if !current.isEmpty { runs.append(current); current = [] } } else { current.append(t) }
+        }
+        if !current.isEmpty { runs.append(current) }
+        // " ok" glues its space into "Ġo" (labelled, straddling); " hi" splits into "Ġ" (prompt) and "hi".
+        #expect(runs.map { tok.decode(Array($0.dropLast())) } == [" ok ", "hi "])
+        #expect(runs.allSatisfy { $0.last == 260 })
+        // ChatML closes its turns in the text: no EOS added.
+        let chatml = SFTData.conversation(messages, format: .chatml(defaultSystemPrompt: nil), tokenizer: tok, addBOS: false)
+        #expect(!chatml.tokens.contains(260))
     }
 
     @Test("collate pads on the right, shifts labels to targets and masks padding keys")

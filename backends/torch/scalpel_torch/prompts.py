@@ -134,13 +134,21 @@ class Prompter:
                 common += 1
             return common, common == len(prefix)
         labels = [IGNORE] * len(body)
+        answer_ends = []
         for lo, hi in spans:
             start = cut(lo)[0]
             end, clean = cut(hi)
             stop = end if clean else min(end + 1, len(body))
             for i in range(start, stop):
                 labels[i] = body[i]
+            answer_ends.append(stop)
         tokens = list(body)
+        # LLaVA-1.5 answers end with EOS in training though the rendered text shows none (ChatFormat.endsAnswersWithEOS).
+        eos = eos_id(self.tok)
+        if self.format.name == "llava1_5" and eos is not None:
+            for stop in reversed(answer_ends):
+                tokens.insert(stop, eos)
+                labels.insert(stop, eos)
         bos = bos_id(self.tok)
         if bos is not None:
             tokens.insert(0, bos)
