@@ -17,8 +17,7 @@
 #     mid-run changes nothing), LLAVA_DROP (default 4), LLAVA_STEPS (default 50), LLAVA_BATCH (default
 #     8), TRAIN_SEED (default 4242) for the SynthDerm train split, TEST_SEED (default 909, as
 #     pruning-study.sh) for the scoring (val) and test splits, COUNT (test questions ÷ 6, default 100),
-#     TRAIN_COUNT (training images, default 300), LLAVA_EOS (appended to every training answer, default
-#     </s>; empty: off — see below).
+#     TRAIN_COUNT (training images, default 300).
 # Every command runs with OPENBLAS_NUM_THREADS=1 unless the caller sets it; times and peak RSS go to
 # OUT_DIR/*/times.txt. A rerun into the same OUT_DIR reuses what is done (SmolLM2 part).
 set -euo pipefail
@@ -161,21 +160,6 @@ PY
     [ -f "$dir/test-$test_seed/test.json" ] || "$scalpel" data synthderm --out "$dir/test-$test_seed" \
         --count "$count" --train-count 1 --seed "$test_seed" --size "$size" --quiet
     local train=$dir/train-$train_seed/train.json val=$dir/test-$test_seed/val.json test=$dir/test-$test_seed/test.json
-    # `scalpel sft` labels a llava1_5 answer as "ANSWER " with nothing after it, so a heal on one-question
-    # conversations unlearns where an answer ends (the healed model runs on: "2 3 3 3 …"). LLaVA 1.5's own
-    # template closes each assistant turn with </s>; LLAVA_EOS (default </s>, empty: off) appends it.
-    if [ -n "${LLAVA_EOS-</s>}" ]; then
-        python3 - "$train" "$dir/train-$train_seed/train-eos.json" "${LLAVA_EOS-</s>}" <<'PY'
-import json, sys
-records = json.load(open(sys.argv[1]))
-for r in records:
-    for turn in r["conversations"]:
-        if turn["from"] == "gpt":
-            turn["value"] += sys.argv[3]
-json.dump(records, open(sys.argv[2], "w"))
-PY
-        train=$dir/train-$train_seed/train-eos.json
-    fi
     echo "LLaVA: model sha256 $sum…, $layers blocks, dropping $drop; train seed $train_seed, test seed $test_seed"
     evaluate() { t "$times" "$scalpel" eval "$1" --data "$test" --json --quiet --perplexity > "$2"; }
     heal() {  # model-folder name
