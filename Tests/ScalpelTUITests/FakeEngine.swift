@@ -93,11 +93,24 @@ enum FakeEngine {
     """#
 
     /// Writes the script into `directory` (created if needed) and returns its path.
+    ///
+    /// The file is written through a close-on-exec descriptor: tests run in parallel, and a child another
+    /// test starts while a plain descriptor is open would inherit it, so exec'ing the script would fail
+    /// with "Text file busy" for as long as that child lives.
     static func install(in directory: URL) throws -> String {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent("fake-engine.sh").path
-        try script.write(toFile: path, atomically: true, encoding: .utf8)
-        chmod(path, 0o755)
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        guard fd >= 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
+        defer { close(fd) }
+        let bytes = Array(script.utf8)
+        var done = 0
+        while done < bytes.count {
+            let n = bytes[done...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n < 0 { if errno == EINTR { continue }; throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
+            done += n
+        }
+        fchmod(fd, 0o755)
         return path
     }
 
