@@ -6,12 +6,29 @@ public final class CancellationToken: @unchecked Sendable {
     private let lock = NSLock()
     private var cancelled = false
     private var reason = ""
+    private var handlers: [@Sendable () -> Void] = []
 
     public init() {}
 
     public func cancel(reason: String = "cancelled") {
         lock.lock()
-        if !cancelled { cancelled = true; self.reason = reason }
+        let first = !cancelled
+        if first { cancelled = true; self.reason = reason }
+        let run = first ? handlers : []
+        handlers = []
+        lock.unlock()
+        for body in run { body() }
+    }
+
+    /// Runs `body` once when the token is cancelled (at once when it already is), on the cancelling thread.
+    public func onCancel(_ body: @escaping @Sendable () -> Void) {
+        lock.lock()
+        if cancelled {
+            lock.unlock()
+            body()
+            return
+        }
+        handlers.append(body)
         lock.unlock()
     }
 

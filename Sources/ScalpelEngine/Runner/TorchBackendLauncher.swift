@@ -45,18 +45,8 @@ public enum TorchBackendLauncher {
             throw StageError(code: "torch_backend_missing", "cannot start \(command[0]): \(error.localizedDescription)",
                              hint: "check SCALPEL_TORCH or reinstall scalpel-torch")
         }
-        if let cancellation {
-            let pid = process.processIdentifier
-            Thread {
-                while process.isRunning {
-                    if cancellation.isCancelled {
-                        kill(pid, SIGINT)
-                        return
-                    }
-                    Thread.sleep(forTimeInterval: 0.05)
-                }
-            }.start()
-        }
+        let pid = process.processIdentifier
+        cancellation?.onCancel { if process.isRunning { kill(pid, SIGINT) } }
         let reader = pipe.fileHandleForReading
         var splitter = EventLineSplitter()
         while true {

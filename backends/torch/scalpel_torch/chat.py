@@ -56,6 +56,11 @@ class ChatFormat:
     default_system: str | None = None
 
     @property
+    def ends_answers_with_eos(self) -> bool:
+        """ChatFormat.endsAnswersWithEOS: a trained LLaVA-1.5 answer ends with EOS, which its text does not show."""
+        return self.name == "llava1_5"
+
+    @property
     def stop_strings(self) -> list[str]:
         return ["</s>", "USER:"] if self.name == "llava1_5" else ["<|im_end|>"]
 

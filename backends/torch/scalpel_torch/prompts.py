@@ -143,9 +143,8 @@ class Prompter:
                 labels[i] = body[i]
             answer_ends.append(stop)
         tokens = list(body)
-        # LLaVA-1.5 answers end with EOS in training though the rendered text shows none (ChatFormat.endsAnswersWithEOS).
         eos = eos_id(self.tok)
-        if self.format.name == "llava1_5" and eos is not None:
+        if self.format.ends_answers_with_eos and eos is not None:
             for stop in reversed(answer_ends):
                 tokens.insert(stop, eos)
                 labels.insert(stop, eos)
