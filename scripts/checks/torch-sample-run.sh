@@ -49,6 +49,13 @@ ids=$(python3 -c 'import json,sys; print(" ".join(json.loads(open(p).readline())
 "$SCALPEL" compare $ids > "$WORK/compare.out" 2>&1
 echo $? > "$WORK/compare.rc"
 "$SCALPEL" runs > "$WORK/runs.out" 2>&1
+# A cancel: SIGINT to `scalpel run --backend torch` once its first loss event is written.
+"$SCALPEL" run "$RECIPE" --backend torch --events "$WORK/cancel.jsonl" > "$WORK/cancel.out" 2>&1 &
+pid=$!
+for _ in $(seq 1200); do grep -q '"type":"loss"' "$WORK/cancel.jsonl" 2>/dev/null && break; sleep 0.1; done
+kill -INT "$pid"
+wait "$pid"
+echo $? > "$WORK/cancel.rc"
 
 python3 - "$WORK" <<'PY'
 import json, os, sys
@@ -107,6 +114,17 @@ compare = read("compare.out")
 check("scalpel compare shows both runs", read("compare.rc").strip() == "0" and S[0]["run"] in compare and run in compare,
       compare[-600:])
 check("scalpel runs lists the torch run", run in read("runs.out"))
+C = [json.loads(l) for l in read("cancel.jsonl").splitlines() if l.strip()]
+backend = int(open(os.path.join(os.environ["SCALPEL_RUNS"], C[0]["run"], "lock")).read().split()[0]) if C else 0
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except OSError:
+        return False
+check("SIGINT cancels a torch run: exit 130, done cancelled, the backend gone",
+      read("cancel.rc").strip() == "130" and bool(C) and C[-1]["type"] == "done" and C[-1].get("status") == "cancelled"
+      and backend > 0 and not alive(backend), f"rc {read('cancel.rc').strip()}, last {C[-1:] if C else None}, backend {backend}")
 print(compare)
 wall = {k: float(read(f"{k}.wall").split()[1]) - float(read(f"{k}.wall").split()[0]) for k in ("swift", "torch")}
 for name, summary in (("swift", ss), ("torch", ts)):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 
 from . import __version__
@@ -20,6 +21,9 @@ def _sinks(events: str | None):
 
 
 def main(argv: list[str] | None = None) -> int:
+    # A parent that waits for SIGINT/SIGTERM with a dispatch source (`scalpel run --backend torch`) has them
+    # blocked, and a spawned child inherits the mask: unblock them, or a cancel would stay pending until exit.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
